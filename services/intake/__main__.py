@@ -1,0 +1,7 @@
+import sys
+
+from services.intake.bootstrap import MIGRATIONS, build_app
+from services.intake.settings import IntakeSettings
+from shared.cli import main
+
+sys.exit(main("intake", IntakeSettings, build_app, MIGRATIONS))

@@ -1,0 +1,1 @@
+"""Delivery channels behind one interface (Provider): webhook, SMS gateway, SMTP, file sink."""

@@ -1,0 +1,273 @@
+"""The idempotent consumer loop every service uses.
+
+For each record, in ONE database transaction: record (consumer, ce_source, ce_id) in
+`processed_events` (a duplicate is skipped), apply the handler's effect, and store the partition's
+next offset in `consumer_positions`. Only after that transaction commits is the offset committed to
+Kafka. A crash in between replays the record, which the processed-event row turns into a no-op.
+
+On assignment the consumer seeks to the position stored in the database, so the database, not
+Kafka's committed offset, is the truth about what was applied. A batch from one partition is
+applied in one transaction for throughput; if it fails, the records are retried one by one with
+bounded backoff, and a record that still fails (or is malformed) is parked on `<topic>.dlq`
+through the outbox, in the same transaction that advances the position: no tight retry loop,
+nothing skipped silently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.events.catalog import Payload, parse
+from shared.events.envelope import Envelope, MalformedEvent
+from shared.events.topics import dead_letter_topic
+from shared.faults import failpoint
+from shared.outbox.schema import consumer_positions, processed_events
+from shared.outbox.writer import stage_raw
+from shared.tracing import child_of, current_traceparent
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[AsyncSession, Envelope, Payload], Awaitable[None]]
+
+
+@dataclass
+class ConsumerStats:
+    processed: int = 0
+    skipped_duplicates: int = 0
+    dead_lettered: int = 0
+    last_progress_monotonic: float = field(default_factory=time.monotonic)
+    lag: dict[str, int] = field(default_factory=dict)
+    running: bool = False
+
+
+def is_infrastructure_error(exc: BaseException) -> bool:
+    """A failure of the database connection, as opposed to a failure of the record itself."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    if isinstance(exc, (OSError, ConnectionError, InterfaceError, OperationalError, TimeoutError)):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, owner: IdempotentConsumer) -> None:
+        self.owner = owner
+
+    async def on_partitions_revoked(self, revoked: Sequence[TopicPartition]) -> None:
+        # Wait for the batch in flight: its transaction and offset commit finish before we let go.
+        async with self.owner.processing:
+            pass
+
+    async def on_partitions_assigned(self, assigned: Sequence[TopicPartition]) -> None:
+        await self.owner.seek_to_stored(assigned)
+
+
+class IdempotentConsumer:
+    def __init__(
+        self,
+        name: str,
+        consumer: AIOKafkaConsumer,
+        sessions: async_sessionmaker[AsyncSession],
+        handlers: Mapping[str, Handler],
+        source: str,
+        max_retries: int = 3,
+        retry_backoff_ms: int = 200,
+    ) -> None:
+        self.name = name
+        self.consumer = consumer
+        self.sessions = sessions
+        self.handlers = handlers
+        self.source = source
+        self.max_retries = max_retries
+        self.retry_backoff_ms = retry_backoff_ms
+        self.processing = asyncio.Lock()
+        self.stats = ConsumerStats()
+        self.on_dead_letter: Callable[[str, str], None] | None = None
+
+    @property
+    def listener(self) -> ConsumerRebalanceListener:
+        return _Rebalance(self)
+
+    async def seek_to_stored(self, partitions: Sequence[TopicPartition]) -> None:
+        if not partitions:
+            return
+        async with self.sessions() as session:
+            rows = (
+                await session.execute(
+                    sa.select(consumer_positions.c.topic, consumer_positions.c.partition,
+                              consumer_positions.c.next_offset)
+                    .where(consumer_positions.c.consumer == self.name)
+                )
+            ).all()
+        stored = {(r.topic, r.partition): r.next_offset for r in rows}
+        for tp in partitions:
+            offset = stored.get((tp.topic, tp.partition))
+            if offset is not None:
+                self.consumer.seek(tp, offset)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        self.stats.running = True
+        try:
+            while not stop.is_set():
+                batch = await self.consumer.getmany(timeout_ms=500, max_records=500)
+                if not batch:
+                    self.stats.last_progress_monotonic = time.monotonic()
+                    continue
+                async with self.processing:
+                    for tp, records in batch.items():
+                        if tp not in self.consumer.assignment():
+                            continue  # revoked while we fetched; its new owner will read it
+                        try:
+                            await self._process_partition(tp, records)
+                        except Exception:
+                            # The database is unreachable: not the record's fault. Rewind and wait.
+                            log.exception("infrastructure failure; rewinding the partition")
+                            self.consumer.seek(tp, records[0].offset)
+                            await asyncio.sleep(1.0)
+                            continue
+                        await self._commit(tp, records[-1].offset + 1)
+                await self._update_lag()
+        finally:
+            self.stats.running = False
+
+    async def _commit(self, tp: TopicPartition, next_offset: int) -> None:
+        failpoint("consumer.after_db_commit")
+        try:
+            await self.consumer.commit({tp: next_offset})
+        except (CommitFailedError, IllegalStateError, KafkaError) as exc:
+            # The database already holds the position; a lost Kafka commit only costs a replay.
+            log.warning("offset commit failed; the stored position covers it", extra={"error": str(exc)})
+
+    async def _update_lag(self) -> None:
+        for tp in self.consumer.assignment():
+            high = self.consumer.highwater(tp)
+            if high is None:
+                continue
+            with contextlib.suppress(IllegalStateError):
+                position = await self.consumer.position(tp)
+                self.stats.lag[f"{tp.topic}:{tp.partition}"] = max(0, high - position)
+
+    async def _process_partition(self, tp: TopicPartition, records: Sequence[Any]) -> None:
+        try:
+            async with self.sessions() as session, session.begin():
+                for record in records:
+                    await self._apply(session, record)
+                await self._store_position(session, tp, records[-1].offset + 1)
+            self._progress(len(records))
+            return
+        except Exception as exc:
+            if is_infrastructure_error(exc):
+                raise
+            log.warning("batch failed; retrying its records one by one",
+                        extra={"topic": tp.topic, "partition": tp.partition}, exc_info=True)
+        for record in records:
+            await self._process_one(tp, record)
+
+    async def _process_one(self, tp: TopicPartition, record: Any) -> None:
+        error: Exception | None = None
+        for attempt in range(self.max_retries):
+            try:
+                async with self.sessions() as session, session.begin():
+                    await self._apply(session, record)
+                    await self._store_position(session, tp, record.offset + 1)
+                self._progress(1)
+                return
+            except Exception as exc:
+                if is_infrastructure_error(exc):
+                    raise
+                error = exc
+                delay = self.retry_backoff_ms * (2**attempt) / 1000
+                log.warning("handler failed", extra={"attempt": attempt + 1, "error": repr(exc)})
+                await asyncio.sleep(delay)
+        async with self.sessions() as session, session.begin():
+            await self._dead_letter(session, record, "handler_failed", repr(error))
+            await self._store_position(session, tp, record.offset + 1)
+        self._progress(1)
+
+    async def _apply(self, session: AsyncSession, record: Any) -> None:
+        try:
+            envelope = Envelope.from_record(record.headers, record.value)
+            payload = parse(envelope)
+        except MalformedEvent as bad:
+            await self._dead_letter(session, record, bad.code, bad.reason)
+            return
+        handler = self.handlers.get(envelope.type)
+        inserted = await session.execute(
+            pg_insert(processed_events)
+            .values(
+                consumer=self.name, event_source=envelope.source, event_id=envelope.id,
+                event_type=envelope.type, topic=record.topic, partition=record.partition,
+                offset=record.offset,
+            )
+            .on_conflict_do_nothing()
+            .returning(processed_events.c.event_id)
+        )
+        if inserted.first() is None:
+            self.stats.skipped_duplicates += 1
+            return
+        if handler is None:
+            return  # an event type this consumer has no business with
+        token = current_traceparent.set(child_of(envelope.traceparent))
+        try:
+            await handler(session, envelope, payload)
+        finally:
+            current_traceparent.reset(token)
+
+    async def _store_position(self, session: AsyncSession, tp: TopicPartition, next_offset: int) -> None:
+        stmt = pg_insert(consumer_positions).values(
+            consumer=self.name, topic=tp.topic, partition=tp.partition, next_offset=next_offset
+        )
+        await session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["consumer", "topic", "partition"],
+                set_={"next_offset": stmt.excluded.next_offset, "updated_at": sa.func.now()},
+            )
+        )
+
+    async def _dead_letter(self, session: AsyncSession, record: Any, code: str, reason: str) -> None:
+        self.stats.dead_lettered += 1
+        if self.on_dead_letter:
+            self.on_dead_letter(record.topic, code)
+        log.error("event parked on the dead-letter topic",
+                  extra={"topic": record.topic, "partition": record.partition,
+                         "offset": record.offset, "code": code})
+        headers = [
+            *(record.headers or ()),
+            ("dlq_code", code.encode()),
+            ("dlq_reason", reason[:2000].encode()),
+            ("dlq_consumer", self.name.encode()),
+            ("dlq_topic", record.topic.encode()),
+            ("dlq_partition", str(record.partition).encode()),
+            ("dlq_offset", str(record.offset).encode()),
+        ]
+        await stage_raw(
+            session,
+            event_type="dead_letter",
+            aggregate_type="dead_letter",
+            topic=dead_letter_topic(record.topic),
+            key=(record.key or b"").decode("utf-8", "backslashreplace"),
+            event_id=f"{self.name}:{record.topic}:{record.partition}:{record.offset}",
+            value=record.value or b"",
+            headers=headers,
+        )
+
+    def _progress(self, count: int) -> None:
+        self.stats.processed += count
+        self.stats.last_progress_monotonic = time.monotonic()
+
+    def stalled(self, stall_seconds: float) -> bool:
+        """Behind and not moving: lag exists and nothing was applied for `stall_seconds`."""
+        idle = time.monotonic() - self.stats.last_progress_monotonic
+        return (not self.stats.running) or (sum(self.stats.lag.values()) > 0 and idle > stall_seconds)

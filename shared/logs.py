@@ -1,0 +1,68 @@
+"""JSON logs on stdout, one object per line, with the trace id and personal data masked.
+
+Masking here is the last line of defence: intake never logs a reporter's contact details in the
+first place, but a free-text description can contain a phone number or an ID number.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from datetime import UTC, datetime
+
+from shared.tracing import current_traceparent, trace_id
+
+_PATTERNS = (
+    (re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)"), "[身份证号]"),
+    (re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)"), "[手机号]"),
+    (re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)"), "[电话]"),
+    (re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"), "[邮箱]"),
+)
+_STANDARD = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
+
+
+def mask_personal_data(text: str) -> str:
+    for pattern, label in _PATTERNS:
+        text = pattern.sub(label, text)
+    return text
+
+
+class JsonFormatter(logging.Formatter):
+    def __init__(self, service: str) -> None:
+        super().__init__()
+        self.service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname,
+            "service": self.service,
+            "logger": record.name,
+            "msg": mask_personal_data(record.getMessage()),
+        }
+        tid = trace_id(current_traceparent.get())
+        if tid:
+            entry["trace_id"] = tid
+        for key, value in vars(record).items():
+            if key not in _STANDARD and not key.startswith("_"):
+                entry[key] = mask_personal_data(str(value)) if isinstance(value, str) else value
+        if record.exc_info:
+            entry["exc"] = mask_personal_data(self.formatException(record.exc_info))
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def configure_logging(service: str, level: str = "INFO") -> None:
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(JsonFormatter(service))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for noisy in ("aiokafka", "kafka"):
+        logging.getLogger(noisy).setLevel("WARNING")
+    # uvicorn's own handlers would print plain text; route them through ours.
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        lg = logging.getLogger(name)
+        lg.handlers[:] = []
+        lg.propagate = True

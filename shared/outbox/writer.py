@@ -1,0 +1,67 @@
+"""Staging events in the outbox, inside the caller's transaction.
+
+Nothing here talks to Kafka: the row commits or rolls back with the state change it describes,
+and the relay publishes it afterwards. That is the whole point of the outbox.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from shared.events.catalog import Payload
+from shared.events.envelope import Envelope, encode_json
+from shared.outbox.schema import outbox
+from shared.tracing import child_of, current_traceparent
+
+
+def envelope_for(payload: Payload, source: str, event_id: str | None = None) -> Envelope:
+    env = Envelope(
+        type=payload.TYPE,
+        source=source,
+        subject=payload.subject(),
+        data=payload.model_dump(mode="json"),
+        traceparent=child_of(current_traceparent.get()),
+    )
+    return replace(env, id=event_id) if event_id else env
+
+
+async def stage(
+    session: AsyncSession | AsyncConnection,
+    payload: Payload,
+    source: str,
+    event_id: str | None = None,
+) -> Envelope:
+    """Add one event to the outbox in the current transaction; returns the envelope staged."""
+    env = envelope_for(payload, source, event_id)
+    await stage_raw(session, env.type, payload.TOPIC.aggregate, payload.TOPIC.name, env.subject,
+                    env.id, env.value(), env.headers())
+    return env
+
+
+async def stage_raw(
+    session: AsyncSession | AsyncConnection,
+    event_type: str,
+    aggregate_type: str,
+    topic: str,
+    key: str,
+    event_id: str,
+    value: bytes,
+    headers: Sequence[tuple[str, bytes]],
+) -> None:
+    await session.execute(
+        outbox.insert().values(
+            event_id=event_id,
+            event_type=event_type,
+            aggregate_type=aggregate_type,
+            aggregate_id=key,
+            topic=topic,
+            value=value,
+            headers=[[k, v.decode("utf-8", "backslashreplace")] for k, v in headers],
+        )
+    )
+
+
+__all__ = ["encode_json", "envelope_for", "stage", "stage_raw"]

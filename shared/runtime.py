@@ -1,0 +1,256 @@
+"""The process every service runs: HTTP API, outbox relay and consumers, started and stopped together.
+
+A service's composition root builds a `Runtime` (engine, producer, relay, consumers) and hands it
+to `create_app`; the FastAPI lifespan starts the background work and, on SIGTERM, lets the batch in
+flight finish, commits, and closes Kafka and the database in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from aiokafka import AIOKafkaProducer
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from shared.consumer import Handler, IdempotentConsumer
+from shared.db import make_engine, make_session_factory
+from shared.events.topics import Topic, namespaced, set_namespace
+from shared.http.auth import CallerRegistry
+from shared.http.errors import install_error_handlers
+from shared.kafka import make_consumer, make_producer
+from shared.logs import configure_logging
+from shared.outbox.relay import OutboxRelay
+from shared.settings import ServiceSettings
+from shared.tracing import child_of, current_traceparent
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ConsumerSpec:
+    """One consumer group of this service: the topics it reads and a handler per event type."""
+
+    name: str
+    topics: list[Topic]
+    handlers: Mapping[str, Handler]
+
+
+@dataclass
+class Runtime:
+    settings: ServiceSettings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    consumer_specs: list[ConsumerSpec] = field(default_factory=list)
+    background: list[Callable[[asyncio.Event], Awaitable[None]]] = field(default_factory=list)
+    run_relay: bool = True
+    producer: AIOKafkaProducer | None = None
+    relay: OutboxRelay | None = None
+    consumers: list[IdempotentConsumer] = field(default_factory=list)
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    started_at: float = field(default_factory=time.monotonic)
+
+    @classmethod
+    def build(cls, settings: ServiceSettings, **kwargs: Any) -> Runtime:
+        set_namespace(settings.kafka_topic_prefix)
+        engine = make_engine(settings.database_url, settings.db_pool_size)
+        return cls(settings=settings, engine=engine, sessions=make_session_factory(engine), **kwargs)
+
+    @property
+    def source(self) -> str:
+        """CloudEvents `source` of everything this service emits."""
+        return f"/supervision/{self.settings.service_name}"
+
+    async def start(self) -> None:
+        s = self.settings
+        if self.run_relay:
+            self.producer = make_producer(s.kafka_bootstrap_servers, f"{s.service_name}-relay")
+            await self.producer.start()
+            self.relay = OutboxRelay(self.engine, self.producer, s.asyncpg_dsn)
+            self._spawn("relay", self.relay.run)
+        for spec in self.consumer_specs:
+            kafka = make_consumer(
+                s.kafka_bootstrap_servers, namespaced(spec.name), f"{spec.name}-{s.instance_id}"
+            )
+            consumer = IdempotentConsumer(
+                spec.name, kafka, self.sessions, spec.handlers, self.source,
+                max_retries=s.consumer_max_retries, retry_backoff_ms=s.consumer_retry_backoff_ms,
+            )
+            consumer.on_dead_letter = self._count_dead_letter
+            kafka.subscribe([t.name for t in spec.topics], listener=consumer.listener)
+            await kafka.start()
+            self.consumers.append(consumer)
+            self._spawn(spec.name, consumer.run)
+        for job in self.background:
+            self._spawn(getattr(job, "__name__", "job"), job)
+
+    def _spawn(self, name: str, job: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+        async def guarded() -> None:
+            try:
+                await job(self.stop)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # A dead background task must show in readiness, not vanish.
+                log.exception("background task died", extra={"task": name})
+
+        self._tasks.append(asyncio.create_task(guarded(), name=name))
+
+    async def shutdown(self) -> None:
+        self.stop.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.gather(*self._tasks, return_exceptions=True), 30)
+        for task in self._tasks:
+            task.cancel()
+        for consumer in self.consumers:
+            with contextlib.suppress(Exception):
+                await consumer.consumer.stop()
+        if self.producer is not None:
+            with contextlib.suppress(Exception):
+                await self.producer.stop()
+        await self.engine.dispose()
+
+    def tasks_alive(self) -> dict[str, bool]:
+        return {t.get_name(): not t.done() for t in self._tasks}
+
+    _dead_letters: Counter | None = None
+
+    def _count_dead_letter(self, topic: str, code: str) -> None:
+        if self._dead_letters is not None:
+            self._dead_letters.labels(topic=topic, code=code).inc()
+
+    async def readiness(self) -> dict[str, Any]:
+        checks: dict[str, Any] = {}
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(sa.text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"error: {type(exc).__name__}"
+        if self.producer is not None:
+            client = self.producer.client
+            checks["kafka"] = "ok" if client.cluster.brokers() else "error: no brokers known"
+        for name, alive in self.tasks_alive().items():
+            checks[f"task:{name}"] = "ok" if alive else "error: stopped"
+        for consumer in self.consumers:
+            stalled = consumer.stalled(self.settings.consumer_stall_seconds)
+            checks[f"consumer:{consumer.name}"] = (
+                "error: stalled" if stalled else f"ok (lag {sum(consumer.stats.lag.values())})"
+            )
+        return checks
+
+
+class _RuntimeCollector:
+    """Scrape-time gauges: consumer lag, outbox backlog."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    def collect(self) -> Iterable[GaugeMetricFamily]:
+        lag = GaugeMetricFamily(
+            "consumer_lag", "Records behind the log end", labels=["consumer", "partition"]
+        )
+        processed = GaugeMetricFamily("consumer_processed", "Records applied", labels=["consumer"])
+        for c in self.runtime.consumers:
+            for part, value in c.stats.lag.items():
+                lag.add_metric([c.name, part], value)
+            processed.add_metric([c.name], c.stats.processed)
+        yield lag
+        yield processed
+        backlog = GaugeMetricFamily("outbox_backlog", "Outbox rows not yet published (last seen)")
+        published = GaugeMetricFamily("outbox_published", "Outbox rows published by this process")
+        if self.runtime.relay is not None:
+            backlog.add_metric([], self.runtime.relay.stats.backlog)
+            published.add_metric([], self.runtime.relay.stats.published)
+        yield backlog
+        yield published
+
+
+def create_app(
+    runtime: Runtime,
+    title: str,
+    description: str,
+    routers: Iterable[APIRouter] = (),
+    version: str = "1.0.0",
+) -> FastAPI:
+    settings = runtime.settings
+    configure_logging(settings.service_name, settings.log_level)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        log.info("service started", extra={"instance": settings.instance_id})
+        try:
+            yield
+        finally:
+            await runtime.shutdown()
+            log.info("service stopped")
+
+    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    app.state.runtime = runtime
+    app.state.callers = CallerRegistry(settings.callers)
+    install_error_handlers(app)
+
+    registry = runtime.registry
+    requests = Counter("http_requests", "HTTP requests", ["method", "route", "status"], registry=registry)
+    latency = Histogram("http_request_duration_seconds", "HTTP latency", ["method", "route"],
+                        registry=registry)
+    runtime._dead_letters = Counter("dead_letters", "Records parked on a dead-letter topic",
+                                    ["topic", "code"], registry=registry)
+    registry.register(_RuntimeCollector(runtime))
+
+    @app.middleware("http")
+    async def trace_and_measure(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        token = current_traceparent.set(child_of(request.headers.get("traceparent")))
+        started = time.perf_counter()
+        try:
+            response = await call_next(request)
+        finally:
+            current_traceparent.reset(token)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        requests.labels(request.method, path, str(response.status_code)).inc()
+        latency.labels(request.method, path).observe(time.perf_counter() - started)
+        return response
+
+    @app.get("/healthz", tags=["health"], summary="Alive (存活)")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": settings.service_name}
+
+    @app.get("/readyz", tags=["health"], summary="Ready: database, Kafka, consumer progress (就绪)")
+    async def readyz() -> JSONResponse:
+        checks = await runtime.readiness()
+        if runtime.relay is not None:
+            with contextlib.suppress(Exception):
+                checks["outbox_backlog"] = await runtime.relay.backlog()
+        ok = all(not str(v).startswith("error") for v in checks.values())
+        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks},
+                            status_code=200 if ok else 503)
+
+    @app.get("/metrics", tags=["health"], summary="Prometheus metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    for router in routers:
+        app.include_router(router)
+    return app
