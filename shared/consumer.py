@@ -126,26 +126,27 @@ class IdempotentConsumer:
                     self.stats.last_progress_monotonic = time.monotonic()
                     continue
                 async with self.processing:
-                    for tp, records in batch.items():
-                        if tp not in self.consumer.assignment():
-                            continue  # revoked while we fetched; its new owner will read it
-                        try:
-                            await self._process_partition(tp, records)
-                        except Exception:
-                            # The database is unreachable: not the record's fault. Rewind and wait.
-                            log.exception("infrastructure failure; rewinding the partition")
+                    assigned = self.consumer.assignment()
+                    # Revoked while we fetched: its new owner reads it from the stored position.
+                    live = {tp: recs for tp, recs in batch.items() if tp in assigned and recs}
+                    try:
+                        await self._process_batch(live)
+                    except Exception:
+                        # The database is unreachable: not the records' fault. Rewind and wait.
+                        log.exception("infrastructure failure; rewinding")
+                        for tp, records in live.items():
                             self.consumer.seek(tp, records[0].offset)
-                            await asyncio.sleep(1.0)
-                            continue
-                        await self._commit(tp, records[-1].offset + 1)
+                        await asyncio.sleep(1.0)
+                        continue
+                    await self._commit({tp: recs[-1].offset + 1 for tp, recs in live.items()})
                 await self._update_lag()
         finally:
             self.stats.running = False
 
-    async def _commit(self, tp: TopicPartition, next_offset: int) -> None:
+    async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
         failpoint("consumer.after_db_commit")
         try:
-            await self.consumer.commit({tp: next_offset})
+            await self.consumer.commit(offsets)
         except (CommitFailedError, IllegalStateError, KafkaError) as exc:
             # The database already holds the position; a lost Kafka commit only costs a replay.
             log.warning("offset commit failed; the stored position covers it", extra={"error": str(exc)})
@@ -159,21 +160,24 @@ class IdempotentConsumer:
                 position = await self.consumer.position(tp)
                 self.stats.lag[f"{tp.topic}:{tp.partition}"] = max(0, high - position)
 
-    async def _process_partition(self, tp: TopicPartition, records: Sequence[Any]) -> None:
+    async def _process_batch(self, batch: Mapping[TopicPartition, Sequence[Any]]) -> None:
+        """Everything fetched, in one transaction (one commit, however many partitions); on a
+        record's failure, partition by partition and record by record."""
         try:
             async with self.sessions() as session, session.begin():
-                for record in records:
-                    await self._apply(session, record)
-                await self._store_position(session, tp, records[-1].offset + 1)
-            self._progress(len(records))
+                for tp, records in batch.items():
+                    for record in records:
+                        await self._apply(session, record)
+                    await self._store_position(session, tp, records[-1].offset + 1)
+            self._progress(sum(len(r) for r in batch.values()))
             return
         except Exception as exc:
             if is_infrastructure_error(exc):
                 raise
-            log.warning("batch failed; retrying its records one by one",
-                        extra={"topic": tp.topic, "partition": tp.partition}, exc_info=True)
-        for record in records:
-            await self._process_one(tp, record)
+            log.warning("batch failed; retrying its records one by one", exc_info=True)
+        for tp, records in batch.items():
+            for record in records:
+                await self._process_one(tp, record)
 
     async def _process_one(self, tp: TopicPartition, record: Any) -> None:
         error: Exception | None = None

@@ -15,7 +15,7 @@ def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        pool_recycle=1800,
         # Timestamps are stored as timestamptz; the server speaks UTC to us.
         connect_args={"server_settings": {"timezone": "UTC", "application_name": "supervision"}},
     )

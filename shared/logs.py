@@ -29,6 +29,21 @@ def mask_personal_data(text: str) -> str:
     return text
 
 
+def _mask_value(value: object) -> object:
+    """Mask inside structured `extra` values too: a dict, a number or an exception can carry one."""
+    if value is None or isinstance(value, (bool, float)):
+        return value
+    if isinstance(value, int):
+        masked = mask_personal_data(str(value))
+        return value if masked == str(value) else masked
+    if isinstance(value, dict):
+        return {k: _mask_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_mask_value(v) for v in value]
+    # Strings, and anything else json.dumps would have turned into str() anyway.
+    return mask_personal_data(str(value))
+
+
 class JsonFormatter(logging.Formatter):
     def __init__(self, service: str) -> None:
         super().__init__()
@@ -47,7 +62,7 @@ class JsonFormatter(logging.Formatter):
             entry["trace_id"] = tid
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
-                entry[key] = mask_personal_data(str(value)) if isinstance(value, str) else value
+                entry[key] = _mask_value(value)
         if record.exc_info:
             entry["exc"] = mask_personal_data(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False, default=str)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Environment = Literal["development", "test", "production"]
 
@@ -63,7 +63,8 @@ class ServiceSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     log_level: str = "INFO"
-    callers: list[CallerConfig] = Field(default_factory=list)
+    # NoDecode: `_callers_from_json` parses the env value, so an empty CALLERS means "none".
+    callers: Annotated[list[CallerConfig], NoDecode] = Field(default_factory=list)
     consumer_max_retries: int = 3
     consumer_retry_backoff_ms: int = 200
     consumer_stall_seconds: float = 60.0

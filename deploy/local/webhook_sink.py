@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -28,7 +29,7 @@ def serve(port: int, out: Path) -> None:
                 seen.add(key)
                 with out.open("a", encoding="utf-8") as fh:
                     fh.write(json.dumps({
-                        "key": key, "duplicate": duplicate,
+                        "key": key, "duplicate": duplicate, "received_at": time.time(),
                         "signature": self.headers.get("x-signature"),
                         "body": body.decode("utf-8", "replace"),
                     }, ensure_ascii=False) + "\n")

@@ -6,28 +6,26 @@ from enum import StrEnum
 
 
 class Category(StrEnum):
-    """Problem category (问题类别), from the kinds of problems in the source."""
+    """Problem category (问题类别). Same codes as intake, which assigns them."""
 
     SANZI = "sanzi"  # 三资 (村集体资金、资产、资源)
-    PROJECT_BIDDING = "project_bidding"  # 小型工程项目招投标
-    SPECIAL_FUNDS = "special_funds"  # 专项资金
-    CONDUCT = "conduct"  # 作风问题
-    FAVOURITISM = "favouritism"  # 优亲厚友
-    SEALS = "seals"  # 万能章 (印章使用)
+    BIDDING = "bidding"  # 小型工程招投标
+    CONDUCT = "conduct"  # 作风 (含优亲厚友、万能章)
+    BENEFITS = "benefits"  # 惠民政策 (含专项资金)
     ECOLOGY = "ecology"  # 生态环境
-    DISPUTE = "dispute"  # 矛盾纠纷
-    LIVELIHOOD = "livelihood"  # 民生诉求
+    LIVELIHOOD = "livelihood"  # 民生纠纷 (矛盾纠纷)
     OTHER = "other"  # 其他
 
 
 class Source(StrEnum):
-    """How the problem was found (问题来源)."""
+    """How the problem was found (问题来源). Intake's channel codes, plus the ledger's own
+    special campaigns."""
 
-    REPORT = "report"  # 检举控告 / 信访举报
+    HOTLINE_12345 = "hotline_12345"  # 12345 热线
     PETITION = "petition"  # 信访
-    HOTLINE = "hotline"  # 12345 热线
-    HOUSEHOLD_VISIT = "household_visit"  # 入户访查
+    ONLINE = "online"  # 网上举报 (检举控告)
     INSPECTION = "inspection"  # 巡察
+    HOUSEHOLD_VISIT = "household_visit"  # 入户访查
     SPECIAL_CAMPAIGN = "special_campaign"  # 专项监督
 
 

@@ -17,7 +17,7 @@ from .period import Period
 from .places import Place, check_area_code
 from .problem import Problem
 
-REPORT_SOURCES = frozenset({Source.REPORT, Source.PETITION, Source.HOTLINE})
+REPORT_SOURCES = frozenset({Source.ONLINE, Source.PETITION, Source.HOTLINE_12345})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -41,7 +41,7 @@ class AreaStatistics:
     reports_received: int  # 检举控告/信访/热线 (件)
     problems_found: int  # 发现问题 (个)
     problems_solved: int  # 推动解决 (个)
-    disputes_resolved: int  # 化解矛盾纠纷 (件)
+    disputes_resolved: int  # 化解矛盾纠纷 (件): livelihood disputes solved
     cases_disciplined: int  # 查处 (起)
     people_disciplined: int  # 处理 (人)
     yuan_recovered: Decimal  # 收回资金 (元)
@@ -74,7 +74,7 @@ def area_statistics(problems: Iterable[Problem], visits: Iterable[VisitLog], *,
         if p.status_on(period.last_day) is ProblemStatus.CLOSED and any(
                 t.is_close() and period.contains(t.on) for t in p.transitions()):
             solved += 1
-            disputes += p.category is Category.DISPUTE
+            disputes += p.category is Category.LIVELIHOOD
         for d in p.discipline:
             if period.contains(d.on):
                 cases += 1

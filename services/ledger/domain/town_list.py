@@ -48,11 +48,13 @@ def town_list(
     include_closed: bool = False, category: Category | None = None, tag: str | None = None,
 ) -> list[TownListRow]:
     """Items of one town: overdue first (most overdue on top), then by deadline, then by
-    registration. Merged duplicates never appear; closed ones only on request."""
+    registration. Merged duplicates and items registered after `today` never appear; closed
+    ones only on request."""
     check_code(town_code, 9, "town")
     picked = [
         p for p in problems
         if p.place.town_code == town_code
+        and p.registered_on <= today
         and p.status is not ProblemStatus.MERGED
         and (include_closed or p.is_open())
         and (category is None or p.category is category)

@@ -98,6 +98,9 @@ async def on_team_assigned(session: AsyncSession, env: Envelope, payload: Payloa
     if row is None:
         raise LookupError(f"team assigned to unknown problem {payload.problem_id}")
     members = [m.model_dump(mode="json") for m in payload.members]
+    complaint_ids = list((await session.scalars(
+        sa.select(reports.c.complaint_id).where(reports.c.problem_id == row.id).order_by(reports.c.id)
+    )).all())
     to_status = "assigned" if row.status == "registered" else row.status
     await session.execute(problems.update().where(problems.c.id == row.id).values(
         status=to_status, team=members, updated_at=payload.at, version=problems.c.version + 1))
@@ -108,6 +111,6 @@ async def on_team_assigned(session: AsyncSession, env: Envelope, payload: Payloa
     await stage(session, ProblemStatusChanged(
         problem_id=row.id, problem_key=row.problem_key, from_status=row.status,
         to_status=to_status, action="assign", actor="pairing", at=payload.at,
-        place=row.place, category=row.category,
+        place=row.place, category=row.category, complaint_ids=complaint_ids,
         details={"assignment_id": payload.assignment_id, "members": members},
     ), SOURCE)

@@ -24,6 +24,7 @@ class OfficerRow(SQLModel, table=True):
     past_posts: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSONB, nullable=False))
     relations: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSONB, nullable=False))
     capacity: int = 5
+    active_load: int = 0  # open assignments now; kept with each assignment for O(1) load checks
     available: bool = True
 
 

@@ -70,6 +70,7 @@ class Block:
 
     rows: I64
     real: I64
+    travel: I64
     tie: I64
     cost: I64
     eligible: BOOL
@@ -192,7 +193,8 @@ class Compiled:
         counts = key_start[pa[:, 1] + 1] - key_start[pa[:, 1]]
         offs = oa[ranges(key_start[pa[:, 1]], counts), 1]
         probs = np.repeat(pa[:, 0], counts)
-        pairs = np.unique(probs * max(self.n_off, 1) + offs)
+        pairs = np.sort(probs * max(self.n_off, 1) + offs)
+        pairs = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])]
         probs, offs = pairs // max(self.n_off, 1), pairs % max(self.n_off, 1)
         self.excl_start = np.searchsorted(probs, np.arange(self.n_prob + 1)).astype(np.int64)
         self.excl_off = offs.astype(np.int64)
@@ -250,7 +252,7 @@ class Compiled:
         if counts.sum():
             cols = self.excl_off[ranges(self.excl_start[pr], counts)]
             eligible[np.repeat(np.arange(len(rows)), counts), cols] = False
-        return Block(rows=rows, real=real, tie=tie, cost=cost, eligible=eligible)
+        return Block(rows=rows, real=real, travel=travel, tie=tie, cost=cost, eligible=eligible)
 
     def load_costs(self, officer: int, count: int) -> list[int]:
         """Real load cost of an officer's 0th..count-1th new case (convex, see policy.py)."""

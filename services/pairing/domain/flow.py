@@ -46,40 +46,39 @@ class Network:
     b: int = 1
     a: int = 1
 
+    pair_keys: I64 | None = None  # (problem * n_off + officer) keys that get a pair node
+
     def __post_init__(self) -> None:
         s, o = self.n_slots, self.n_off
         self.sink = s + o
         key = self.slot_prob[self.arc_slot] * max(o, 1) + self.arc_off
-        uniq, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-        needs_pair = counts >= 2
-        pair_of_key = np.full(len(uniq), -1, np.int64)
-        pair_of_key[needs_pair] = np.arange(int(needs_pair.sum()))
-        self.arc_pair = pair_of_key[inverse]  # -1 when the slot arc goes straight to the officer
-        self.pair_prob = uniq[needs_pair] // max(o, 1)
-        self.pair_off = uniq[needs_pair] % max(o, 1)
-        self.n_pairs = len(self.pair_prob)
+        if self.pair_keys is None:
+            uniq, counts = np.unique(key, return_counts=True)
+            self.pair_keys = uniq[counts >= 2]
+        keys = np.unique(self.pair_keys)
+        pos = np.searchsorted(keys, key)
+        hit = pos < len(keys)
+        hit[hit] = keys[pos[hit]] == key[hit]
+        self.arc_pair = np.where(hit, pos, -1)  # -1: the slot arc goes straight to the officer
+        self.pair_prob = keys // max(o, 1)
+        self.pair_off = keys % max(o, 1)
+        self.n_pairs = len(keys)
         self.pair_node0 = s + o + 1
         self.n_nodes = self.pair_node0 + self.n_pairs
         via = self.arc_pair >= 0
         head = np.where(via, self.pair_node0 + self.arc_pair, s + self.arc_off)
-        tails = [self.arc_slot, self.pair_node0 + np.arange(self.n_pairs), None]
-        heads = [head, s + self.pair_off, None]
-        caps = [np.full(len(head), self.a), np.full(self.n_pairs, self.a), None]
-        costs = [self.arc_cost, np.zeros(self.n_pairs, np.int64), None]
-        counts_o = self.remaining
-        load_tail = np.repeat(np.arange(o, dtype=np.int64) + s, counts_o)
+        load_tail = np.repeat(np.arange(o, dtype=np.int64) + s, self.remaining)
         load_cost = np.concatenate(self.load_cost) if o else np.zeros(0, np.int64)
-        tails[2] = load_tail
-        heads[2] = np.full(len(load_tail), self.sink, np.int64)
-        caps[2] = np.full(len(load_tail), self.b)
-        costs[2] = load_cost.astype(np.int64)
-        self.tail = np.concatenate([t for t in tails if t is not None]).astype(np.int64)
-        self.head = np.concatenate([h for h in heads if h is not None]).astype(np.int64)
-        self.cap = np.concatenate([c for c in caps if c is not None]).astype(np.int64)
-        self.cost = np.concatenate([c for c in costs if c is not None]).astype(np.int64)
+        self.tail = np.concatenate([self.arc_slot, self.pair_node0 + np.arange(self.n_pairs), load_tail])
+        self.head = np.concatenate([head, s + self.pair_off, np.full(len(load_tail), self.sink)])
+        self.cap = np.concatenate(
+            [np.full(len(head) + self.n_pairs, self.a), np.full(len(load_tail), self.b)]
+        ).astype(np.int64)
+        self.cost = np.concatenate([self.arc_cost, np.zeros(self.n_pairs, np.int64), load_cost])
+        self.tail = self.tail.astype(np.int64)
+        self.head = self.head.astype(np.int64)
+        self.cost = self.cost.astype(np.int64)
         self.n_slot_arcs = len(head)
-        self.pair_arc0 = len(head)
-        self.load_arc0 = len(head) + self.n_pairs
         self.supply = np.zeros(self.n_nodes, np.int64)
         self.supply[:s] = self.b
         self.supply[self.sink] = -self.b * s
@@ -121,27 +120,24 @@ class Network:
         return tail, head, cost
 
     def potentials(self, flow: I64) -> I64:
-        """Shortest distances from a virtual root (0 to every node) in the residual network."""
+        """Shortest distances from a virtual root (0 to every node) in the residual network.
+
+        Bellman-Ford by rounds, relaxing only the out-arcs of nodes whose distance moved in
+        the previous round (a node can only improve through a predecessor that improved)."""
         tail, head, cost = self.residual(flow)
-        order = np.argsort(head, kind="stable")
+        order = np.argsort(tail, kind="stable")
         tail, head, cost = tail[order], head[order], cost[order]
+        start = np.searchsorted(tail, np.arange(self.n_nodes + 1))
         dist = np.zeros(self.n_nodes, np.int64)
-        if len(head) == 0:
-            return dist
-        heads, starts = np.unique(head, return_index=True)
-        active = np.ones(self.n_nodes, bool)
+        active = np.flatnonzero(start[1:] > start[:-1])
         for _ in range(self.n_nodes + 1):
-            # only arcs whose tail moved in the last round can improve anything
-            live = active[tail]
-            if not live.any():
+            if len(active) == 0:
                 return dist
-            cand = np.where(live, dist[tail] + cost, np.iinfo(np.int64).max)
-            best = np.minimum.reduceat(cand, starts)
-            better = best < dist[heads]
-            active[:] = False
-            moved = heads[better]
-            dist[moved] = best[better]
-            active[moved] = True
+            idx = ranges(start[active], start[active + 1] - start[active])
+            new = dist.copy()
+            np.minimum.at(new, head[idx], dist[tail[idx]] + cost[idx])
+            active = np.flatnonzero(new < dist)
+            dist = new
         raise RuntimeError("negative cycle in the residual network: flow is not optimal")
 
     def reachable(self, flow: I64, sources: I64) -> np.ndarray:

@@ -138,7 +138,7 @@ def make_officers(
     towns = sorted(t for t in div.towns if t in villages_by_town)
     villages = sorted(div.villages)
     counties = sorted(c for c in by_county if any(t in villages_by_town for t in by_county[c]))
-    n_county = max(len(counties) * len(SPECIALIST), int(n_officers * county_share))
+    n_county = max(2 * len(counties) * len(SPECIALIST), int(n_officers * county_share))
     n_village = int(n_officers * village_share)
     n_town = max(0, n_officers - n_county - n_village)
     specs: list[tuple[OfficerKind, Post, Skill | None]] = []
@@ -184,20 +184,28 @@ def make_officers(
 
 
 def make_problems(
-    div: Divisions, n_problems: int, rng: random.Random, escalated_share: float = 0.02, start: int = 0
+    div: Divisions,
+    n_problems: int,
+    rng: random.Random,
+    escalated_share: float = 0.02,
+    start: int = 0,
+    subjects: int | None = None,
 ) -> list[Problem]:
-    """Problems in random real villages; the subject is a village cadre of that village."""
+    """Problems about a pool of subjects (village cadres, several complaints each, as in the
+    source's repeated reports); each problem is in its subject's real village."""
     villages = sorted(div.villages)
+    n_subjects = subjects if subjects is not None else max(1, n_problems // 10)
+    pool = [(v, f"cadre:{v}:{rng.randint(1, 3)}") for v in rng.sample(villages, min(n_subjects, len(villages)))]
     problems = []
     for i in range(n_problems):
-        v = rng.choice(villages)
+        v, subject = rng.choice(pool)
         problems.append(
             Problem(
                 id=f"P{start + i:06d}",
                 town_code=v[:9],
                 village_code=v,
                 category=_pick_category(rng),
-                subject_id=f"cadre:{v}:{rng.randint(1, 3)}",
+                subject_id=subject,
                 escalated=rng.random() < escalated_share,
             )
         )

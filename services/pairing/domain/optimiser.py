@@ -41,6 +41,7 @@ from .policy import Policy
 from .result import Assignment, CostBreakdown, Member, SolveStats, Team
 
 BIG = np.iinfo(np.int64).max
+Arcs = tuple[I64, I64, I64]  # (slot, officer, scaled cost), sorted by (slot, officer)
 BLOCK_CELLS = 1_000_000
 
 
@@ -86,7 +87,7 @@ def scaled_load_costs(comp: Compiled) -> list[I64]:
     ]
 
 
-def make_network(comp: Compiled, arcs: tuple[I64, I64, I64], a: int, b: int) -> Network:
+def make_network(comp: Compiled, arcs: Arcs, a: int, b: int, pair_keys: I64 | None) -> Network:
     return Network(
         n_slots=comp.n_slots,
         n_off=comp.n_off,
@@ -98,10 +99,11 @@ def make_network(comp: Compiled, arcs: tuple[I64, I64, I64], a: int, b: int) -> 
         load_cost=scaled_load_costs(comp),
         a=a,
         b=b,
+        pair_keys=pair_keys,
     )
 
 
-def merge(arcs: tuple[I64, I64, I64], extra: tuple[I64, I64, I64], n_off: int) -> tuple[I64, I64, I64]:
+def merge(arcs: Arcs, extra: Arcs, n_off: int) -> Arcs:
     slot = np.concatenate([arcs[0], extra[0]])
     off = np.concatenate([arcs[1], extra[1]])
     cost = np.concatenate([arcs[2], extra[2]])
@@ -109,29 +111,60 @@ def merge(arcs: tuple[I64, I64, I64], extra: tuple[I64, I64, I64], n_off: int) -
     return slot[first], off[first], cost[first]  # np.unique sorts: canonical (slot, officer)
 
 
-def initial_candidates(comp: Compiled, k: int, a: int, b: int) -> tuple[tuple[I64, I64, I64], list[int]]:
-    """Top-k arcs per slot, and the slots that cannot be filled even alone."""
-    slots, offs, costs, hopeless = [], [], [], []
-    kk = min(k, comp.n_off)
-    for rows in chunks(comp.n_slots, comp.n_off):
-        blk = comp.block(rows)
-        masked = np.where(blk.eligible, blk.cost, BIG)
-        if kk < comp.n_off:
-            idx = np.argpartition(masked, kk - 1, axis=1)[:, :kk]
-        else:
-            idx = np.broadcast_to(np.arange(comp.n_off), masked.shape)
-        vals = np.take_along_axis(masked, idx, axis=1)
-        keep = vals < BIG
-        slots.append(np.broadcast_to(rows[:, None], idx.shape)[keep])
-        offs.append(idx[keep].astype(np.int64))
-        costs.append(vals[keep])
-        # one slot alone: at most min(b * remaining, a) units per officer
-        alone = (np.minimum(b * comp.remaining, a)[None, :] * blk.eligible).sum(axis=1)
-        hopeless.extend(int(s) for s in rows[alone < b])
-    empty = np.zeros(0, np.int64)
-    arcs = (np.concatenate(slots) if slots else empty, np.concatenate(offs) if offs else empty,
-            np.concatenate(costs) if costs else empty)
-    return merge(arcs, (empty, empty, empty), comp.n_off), hopeless
+def top(values: I64, k: int) -> I64:
+    """Column indices of the k smallest values per row (all columns when k >= width)."""
+    if k >= values.shape[1]:
+        return np.broadcast_to(np.arange(values.shape[1]), values.shape)
+    return np.argpartition(values, k - 1, axis=1)[:, :k]
+
+
+class Dense:
+    """Real cost, tie-break and eligibility of every (slot, officer), computed once per solve
+    (int32 + uint8 + bool: 6 bytes a pair), plus the starting candidates: per slot the
+    `candidates_per_slot` cheapest officers and the `spread_per_slot` cheapest when travel is
+    ignored, so the sparse network reaches officers all over the province and pricing has
+    little to add."""
+
+    def __init__(self, comp: Compiled, a: int, b: int) -> None:
+        s_count, n_off = comp.n_slots, comp.n_off
+        self.scale = comp.scale
+        self.real = np.empty((s_count, n_off), np.int32)
+        self.tie = np.empty((s_count, n_off), np.uint8)
+        self.elig = np.empty((s_count, n_off), bool)
+        policy = comp.policy
+        k1 = max(policy.candidates_per_slot, 3 * -(-b // a))
+        slots, offs, hopeless = [], [], []
+        for rows in chunks(s_count, n_off):
+            blk = comp.block(rows)
+            if blk.real.size and blk.real.max() >= 2**31:
+                raise OverflowError("real cost too large")
+            self.real[rows] = blk.real
+            self.tie[rows] = blk.tie
+            self.elig[rows] = blk.eligible
+            for values, k in (
+                (blk.cost, k1),
+                (blk.cost - blk.travel * comp.scale, policy.spread_per_slot),
+            ):
+                if k <= 0:
+                    continue
+                idx = top(np.where(blk.eligible, values, BIG), k)
+                keep = np.take_along_axis(blk.eligible, idx, axis=1)
+                slots.append(np.broadcast_to(rows[:, None], idx.shape)[keep])
+                offs.append(idx[keep].astype(np.int64))
+            # one slot alone: at most min(b * remaining, a) units per officer
+            alone = (np.minimum(b * comp.remaining, a)[None, :] * blk.eligible).sum(axis=1)
+            hopeless.extend(int(x) for x in rows[alone < b])
+        self.hopeless = hopeless
+        empty = np.zeros(0, np.int64)
+        slot = np.concatenate(slots) if slots else empty
+        off = np.concatenate(offs) if offs else empty
+        self.start: Arcs = merge((slot, off, self.cost_at(slot, off)), (empty, empty, empty), n_off)
+
+    def cost(self, rows: I64) -> I64:
+        return self.real[rows].astype(np.int64) * self.scale + self.tie[rows]
+
+    def cost_at(self, slot: I64, off: I64) -> I64:
+        return self.real[slot, off].astype(np.int64) * self.scale + self.tie[slot, off]
 
 
 def one_slot_certificate(comp: Compiled, slot: int, a: int, b: int) -> Certificate:
@@ -146,29 +179,25 @@ def one_slot_certificate(comp: Compiled, slot: int, a: int, b: int) -> Certifica
     return Certificate(refs, shares, bound, q, summarise(refs, bound, len(shares)))
 
 
-def dense_bound(comp: Compiled, xs: I64, a: int, b: int) -> tuple[Fraction, dict[int, Fraction], BOOL]:
-    """Hall bound of slot set xs on the dense eligibility, and the eligibility rows."""
+def dense_bound(comp: Compiled, dense: Dense, xs: I64, a: int, b: int) -> tuple[Fraction, dict[int, Fraction]]:
+    """Hall bound of the slot set xs on the dense eligibility (see certificate.py)."""
     counts = np.zeros(comp.n_off, np.int64)
-    elig_rows = np.zeros((len(xs), comp.n_off), bool)
     probs = comp.slot_prob[xs]
-    for rows in chunks(len(xs), comp.n_off):
-        elig_rows[rows] = comp.block(xs[rows]).eligible
     for p in np.unique(probs):
-        counts += elig_rows[probs == p].any(axis=0)
+        counts += dense.elig[xs[probs == p]].any(axis=0)
     q = Fraction(a, b)
     shares = {
         int(o): min(Fraction(int(comp.remaining[o])), q * int(counts[o]))
         for o in np.flatnonzero(counts)
     }
-    return sum(shares.values(), Fraction(0)), shares, elig_rows
+    return sum(shares.values(), Fraction(0)), shares
 
 
-def feasibility(
-    comp: Compiled, arcs: tuple[I64, I64, I64], a: int, b: int
-) -> tuple[tuple[I64, I64, I64], Certificate | None]:
-    """Augment `arcs` until the slots can all be filled, or prove they cannot."""
+def feasibility(comp: Compiled, dense: Dense, arcs: Arcs, a: int, b: int) -> tuple[Arcs, Certificate | None]:
+    """Augment `arcs` until the slots can all be filled, or prove they cannot. Every pair
+    constraint is in this network (pair_keys=None), so a cut here is a cut of the real model."""
     while True:
-        net = make_network(comp, arcs, a, b)
+        net = make_network(comp, arcs, a, b, None)
         flow = net.max_flow()
         out = np.bincount(net.arc_slot, weights=net.slot_flows(flow), minlength=comp.n_slots)
         unfilled = np.flatnonzero(out < b)
@@ -176,78 +205,98 @@ def feasibility(
             return arcs, None
         seen = net.reachable(flow, unfilled)
         xs = np.flatnonzero(seen[: comp.n_slots]).astype(np.int64)
-        bound, shares, elig = dense_bound(comp, xs, a, b)
+        bound, shares = dense_bound(comp, dense, xs, a, b)
         if bound < len(xs):
-            refs = tuple(slot_ref(comp, int(s)) for s in xs)
+            refs = tuple(slot_ref(comp, int(x)) for x in xs)
             officers = tuple((comp.officers[o].id, v) for o, v in sorted(shares.items()))
-            cert = Certificate(refs, officers, bound, Fraction(a, b), summarise(refs, bound, len(shares)))
-            return arcs, cert
-        r, o = np.nonzero(elig)
-        blk_cost = np.concatenate([comp.block(xs[rows]).cost[elig[rows]] for rows in chunks(len(xs), comp.n_off)])
-        arcs = merge(arcs, (xs[r], o.astype(np.int64), blk_cost), comp.n_off)
+            summary = summarise(refs, bound, len(shares))
+            return arcs, Certificate(refs, officers, bound, Fraction(a, b), summary)
+        r, o = np.nonzero(dense.elig[xs])
+        arcs = merge(arcs, (xs[r], o.astype(np.int64), dense.cost_at(xs[r], o)), comp.n_off)
 
 
-def violations(comp: Compiled, net: Network, dist: I64, arcs: tuple[I64, I64, I64]) -> tuple[I64, I64, I64]:
-    """Eligible arcs left out of `arcs` whose reduced cost is negative (see module docstring)."""
+def violations(comp: Compiled, dense: Dense, net: Network, dist: I64, arcs: Arcs) -> Arcs:
+    """Left-out eligible arcs with negative reduced cost: the `pricing_per_slot` most negative
+    of each slot (partial pricing; the loop repeats until there are none at all)."""
     s_count, n_off = comp.n_slots, comp.n_off
+    m = max(1, comp.policy.pricing_per_slot)
     d_slot, d_off = dist[:s_count], dist[s_count : s_count + n_off]
     cand_slot, cand_off = arcs[0], arcs[1]
     cand_start = np.searchsorted(cand_slot, np.arange(s_count + 1))
-    cand_keys = cand_slot * n_off + cand_off
-    # positions whose (problem, officer) already has a pair node: their head is the pair node
+    # positions whose (problem, officer) has a pair node: their head is the pair node
     counts = comp.prob_slot_start[net.pair_prob + 1] - comp.prob_slot_start[net.pair_prob]
     sp_slot = ranges(comp.prob_slot_start[net.pair_prob], counts)
     sp_off = np.repeat(net.pair_off, counts)
     sp_node = np.repeat(net.pair_node0 + np.arange(net.n_pairs), counts)
-    outside = ~np.isin(sp_slot * n_off + sp_off, cand_keys)
-    sp_slot, sp_off, sp_node = sp_slot[outside], sp_off[outside], sp_node[outside]
-    sp_keys = sp_slot * n_off + sp_off
-    out_s, out_o, out_c = [], [], []
+    out_s, out_o = [], []
     for rows in chunks(s_count, n_off):
-        blk = comp.block(rows)
-        bad = blk.eligible & (blk.cost + d_slot[rows][:, None] - d_off[None, :] < 0)
+        rc = dense.cost(rows) + d_slot[rows][:, None] - d_off[None, :]
+        bad = dense.elig[rows] & (rc < 0)
         n = cand_start[rows + 1] - cand_start[rows]
         bad[np.repeat(np.arange(len(rows)), n), cand_off[ranges(cand_start[rows], n)]] = False
-        r, o = np.nonzero(bad)
-        keep = ~np.isin(rows[r] * n_off + o, sp_keys) if len(sp_keys) else np.ones(len(r), bool)
-        out_s.append(rows[r][keep])
-        out_o.append(o[keep].astype(np.int64))
-        out_c.append(blk.cost[r[keep], o[keep]])
+        inside = (sp_slot >= rows[0]) & (sp_slot <= rows[-1])
+        bad[sp_slot[inside] - rows[0], sp_off[inside]] = False
+        hit = np.flatnonzero(bad.any(axis=1))
+        if len(hit) == 0:
+            continue
+        idx = top(np.where(bad[hit], rc[hit], BIG), m)
+        keep = np.take_along_axis(bad[hit], idx, axis=1)
+        out_s.append(np.broadcast_to(rows[hit][:, None], idx.shape)[keep])
+        out_o.append(idx[keep].astype(np.int64))
     if len(sp_slot):
-        uniq, inv = np.unique(sp_slot, return_inverse=True)
-        blk = comp.block(uniq)
-        elig = blk.eligible[inv, sp_off]
-        cost = blk.cost[inv, sp_off]
-        bad = elig & (cost + d_slot[sp_slot] - dist[sp_node] < 0)
+        cost = dense.cost_at(sp_slot, sp_off)
+        is_cand = np.isin(sp_slot * n_off + sp_off, cand_slot * n_off + cand_off)
+        bad = ~is_cand & dense.elig[sp_slot, sp_off] & (cost + d_slot[sp_slot] - dist[sp_node] < 0)
         out_s.append(sp_slot[bad])
         out_o.append(sp_off[bad])
-        out_c.append(cost[bad])
     empty = np.zeros(0, np.int64)
-    return (np.concatenate(out_s) if out_s else empty, np.concatenate(out_o) if out_o else empty,
-            np.concatenate(out_c) if out_c else empty)
+    slot = np.concatenate(out_s) if out_s else empty
+    off = np.concatenate(out_o) if out_o else empty
+    return slot, off, dense.cost_at(slot, off)
+
+
+def duplicated_pairs(comp: Compiled, net: Network, flow: I64) -> I64:
+    """(problem, officer) keys whose total flow exceeds the pair capacity a: the relaxed
+    network put one officer on two slots of one team (or above q)."""
+    key = comp.slot_prob[net.arc_slot] * max(comp.n_off, 1) + net.arc_off
+    f = net.slot_flows(flow)
+    used = f > 0
+    uniq, inv = np.unique(key[used], return_inverse=True)
+    total = np.bincount(inv, weights=f[used], minlength=len(uniq))
+    return uniq[total > net.a]
 
 
 def solve_flow(comp: Compiled, a: int = 1, b: int = 1) -> FlowSolution | Infeasible:
-    """Exact optimum of the (possibly scaled) flow model, or certificates."""
-    k = max(comp.policy.candidates_per_slot, 3 * -(-b // a))
-    arcs, hopeless = initial_candidates(comp, k, a, b)
-    if hopeless:
-        return Infeasible(tuple(one_slot_certificate(comp, s, a, b) for s in hopeless))
-    solves, added, dense = 0, 0, False
+    """Exact optimum of the (possibly scaled) flow model, or certificates.
+
+    Pair nodes are added lazily: the network starts without the "one officer, one slot per
+    team" constraints, and a pair node is added for each (problem, officer) that an optimum
+    over-uses, until none is. The relaxation's optimum is a lower bound, so an optimum that
+    already satisfies every pair constraint is an optimum of the real model."""
+    dense = Dense(comp, a, b)
+    if dense.hopeless:
+        return Infeasible(tuple(one_slot_certificate(comp, x, a, b) for x in dense.hopeless))
+    arcs = dense.start
+    pair_keys = np.zeros(0, np.int64)
+    solves, added, fallback = 0, 0, False
     while True:
-        net = make_network(comp, arcs, a, b)
+        net = make_network(comp, arcs, a, b, pair_keys)
         flow = net.solve()
         solves += 1
         if flow is None:
             before = len(arcs[0])
-            arcs, cert = feasibility(comp, arcs, a, b)
+            arcs, cert = feasibility(comp, dense, arcs, a, b)
             if cert is not None:
                 return Infeasible((cert,))
             added += len(arcs[0]) - before
-            dense = True
+            fallback = True
+            continue
+        dup = duplicated_pairs(comp, net, flow)
+        if len(dup):
+            pair_keys = np.union1d(pair_keys, dup)
             continue
         dist = net.potentials(flow)
-        extra = violations(comp, net, dist, arcs)
+        extra = violations(comp, dense, net, dist, arcs)
         if len(extra[0]) == 0:
             stats = SolveStats(
                 slots=comp.n_slots,
@@ -255,7 +304,7 @@ def solve_flow(comp: Compiled, a: int = 1, b: int = 1) -> FlowSolution | Infeasi
                 pair_nodes=net.n_pairs,
                 solves=solves,
                 arcs_added_by_check=added,
-                dense_fallback=dense,
+                dense_fallback=fallback,
             )
             return FlowSolution(comp, net, flow, dist, stats)
         added += len(extra[0])

@@ -85,7 +85,9 @@ class CostWeights:
 class Policy:
     """Rules of one commission. `served_years` N and `recent_rounds` M are the conflict
     windows; `escalated_same_county` says whether an escalated (提级) case stays with the
-    county commission directly above the town (True) or may go to any county's commission."""
+    county commission directly above the town (True) or may go to any county's commission.
+    The last three numbers only tune the optimiser's speed (see optimiser.py), never its
+    answer."""
 
     served_years: int = 3
     recent_rounds: int = 2
@@ -95,7 +97,9 @@ class Policy:
     templates: Mapping[Category, tuple[Role, ...]] = field(default_factory=lambda: DEFAULT_TEMPLATES)
     preferred_skill: Mapping[Category, Skill | None] = field(default_factory=lambda: DEFAULT_PREFERRED_SKILL)
     weights: CostWeights = field(default_factory=CostWeights)
-    candidates_per_slot: int = 24
+    candidates_per_slot: int = 16
+    spread_per_slot: int = 8
+    pricing_per_slot: int = 8
     tiebreak_key: bytes = b"pairing-tiebreak-v1"
 
     def roles_for(self, category: Category) -> tuple[Role, ...]:

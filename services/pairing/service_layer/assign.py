@@ -31,33 +31,29 @@ def _tie_break(problem_id: str, officer_id: str) -> str:
 async def on_problem_opened(session: AsyncSession, env: Envelope, payload: Payload) -> None:
     assert isinstance(payload, ProblemOpened)
     p = payload
-    load = (
-        sa.select(sa.func.count())
-        .select_from(assignments)
-        .where(assignments.c.active, assignments.c.members.contains(
-            sa.func.jsonb_build_array(sa.func.jsonb_build_object("officer_id", officers.c.id))))
-        .scalar_subquery()
-    )
     rows = (await session.execute(
-        sa.select(officers, load.label("load")).where(
+        sa.select(officers).where(
             officers.c.available,
+            officers.c.active_load < officers.c.capacity,
             sa.or_(officers.c.town_code.is_(None), officers.c.town_code != p.place.town_code),
-        ).with_for_update(of=officers)
+        )
     )).all()
     excluded = (await session.scalar(
         sa.select(sa.func.count()).select_from(officers).where(officers.c.town_code == p.place.town_code)
     )) or 0
-    eligible = [r for r in rows if r.load < r.capacity]
+    eligible = list(rows)
     if not eligible:
         await stage(session, TeamUnstaffable(
             problem_id=p.problem_id, reason="no_eligible_officer",
             certificate={"slots_needed": 1, "eligible_officers": 0, "excluded_same_town": excluded},
             at=p.opened_at), SOURCE)
         return
-    chosen = min(eligible, key=lambda r: (r.load, _tie_break(p.problem_id, r.id)))
+    chosen = min(eligible, key=lambda r: (r.active_load, _tie_break(p.problem_id, r.id)))
     member = TeamMember(officer_id=chosen.id, role="lead", town_code=chosen.town_code,
                         county_code=chosen.county_code, unit=chosen.unit)
     assignment_id = str(uuid.uuid5(_NS, f"{p.problem_id}#1"))
+    await session.execute(officers.update().where(officers.c.id == chosen.id).values(
+        active_load=officers.c.active_load + 1))
     await session.execute(assignments.insert().values(
         id=assignment_id, problem_id=p.problem_id, town_code=p.place.town_code,
         members=[member.model_dump(mode="json")], mode="skeleton",

@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("past_posts", pg.JSONB, nullable=False, server_default="[]"),
         sa.Column("relations", pg.JSONB, nullable=False, server_default="[]"),
         sa.Column("capacity", sa.Integer, nullable=False),
+        sa.Column("active_load", sa.Integer, nullable=False, server_default="0"),
         sa.Column("available", sa.Boolean, nullable=False),
     )
     op.create_table(

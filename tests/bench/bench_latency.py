@@ -1,0 +1,118 @@
+"""Complaint accepted → webhook delivered, through all four services, at a steady rate.
+
+    python tests/bench/bench_latency.py [--rate 50] [--duration 60]
+
+Starts its own Kafka and PostgreSQL (or uses KAFKA_BOOTSTRAP_SERVERS / POSTGRES_URL), the four
+services as processes and a webhook sink; sends complaints open-loop at `rate` per second (each
+send scheduled on the clock, not after the previous reply, so a slow system cannot slow the load
+down), and measures from the moment intake acknowledged the complaint to the moment the sink
+received the "assigned" status webhook that names it. Prints figures and a final JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from deploy.local.kafka import KafkaNode  # noqa: E402
+from deploy.local.postgres import PostgresNode  # noqa: E402
+from deploy.local.stack import Infra  # noqa: E402
+from tests.support.stacks import HOTLINE, complaint, running_stack  # noqa: E402
+
+VILLAGES = ["350623104210", "350602001001", "350628100201", "350624100201", "350605100201"]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    idx = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[idx]
+
+
+async def drive(intake: str, rate: float, duration: float, run: str) -> dict[str, float]:
+    acked: dict[str, float] = {}
+    errors = 0
+    total = int(rate * duration)
+    start = time.perf_counter()
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
+    async with httpx.AsyncClient(headers=HOTLINE, timeout=30, limits=limits) as client:
+
+        async def one(i: int) -> None:
+            nonlocal errors
+            body = complaint(i, village=VILLAGES[i % len(VILLAGES)], external_ref=f"{run}-{i}")
+            r = await client.post(f"{intake}/complaints", json=body)
+            if r.status_code == 201:
+                acked[r.json()["complaint_id"]] = time.time()
+            else:
+                errors += 1
+
+        tasks = []
+        for i in range(total):
+            delay = start + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(i)))
+        await asyncio.gather(*tasks)
+    if errors:
+        print(f"{errors} complaints were refused", file=sys.stderr)
+    return acked
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rate", type=float, default=50)
+    parser.add_argument("--duration", type=float, default=60)
+    args = parser.parse_args()
+    local = ROOT / ".local"
+    infra = Infra.start(
+        kafka=KafkaNode(home=local / "bench-kafka", port=39092, controller_port=39093),
+        postgres=PostgresNode(home=local / "bench-postgres", port=55434),
+    )
+    run = uuid.uuid4().hex[:6]
+    try:
+        with tempfile.TemporaryDirectory() as tmp, running_stack(
+            infra, Path(tmp), f"b{run}.", env={"LOG_LEVEL": "WARNING"}
+        ) as (stack, sink):
+            acked = asyncio.run(drive(stack.services["intake"].url, args.rate, args.duration, run))
+            deadline = time.monotonic() + 60
+            latencies: dict[str, float] = {}
+            while time.monotonic() < deadline and len(latencies) < len(acked):
+                for d in sink.deliveries():
+                    body = json.loads(d["body"])
+                    if not body["type"].endswith("status_changed.v1"):
+                        continue
+                    for cid in body["data"].get("complaint_ids", []):
+                        if cid in acked and cid not in latencies:
+                            latencies[cid] = (d["received_at"] - acked[cid]) * 1000
+                time.sleep(0.5)
+    finally:
+        infra.stop()
+    values = list(latencies.values())
+    result = {
+        "benchmark": "complaint_to_webhook_latency",
+        "rate_per_s": args.rate,
+        "duration_s": args.duration,
+        "complaints_acknowledged": len(acked),
+        "webhooks_matched": len(values),
+        "p50_ms": round(statistics.median(values), 1) if values else None,
+        "p99_ms": round(percentile(values, 0.99), 1) if values else None,
+        "max_ms": round(max(values), 1) if values else None,
+    }
+    print(f"acknowledged {len(acked)}, delivered {len(values)}")
+    print(json.dumps(result))
+    return 0 if len(values) == len(acked) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
