@@ -22,13 +22,30 @@ from deploy.local.stack import Infra
 ROOT = Path(__file__).resolve().parents[1]
 
 
+USERS = ROOT / ".local" / "test-infra-users"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 @pytest.fixture(scope="session")
 def infra() -> Iterator[Infra]:
+    # Several pytest sessions on one machine share the test servers; the last one out stops them.
+    USERS.mkdir(parents=True, exist_ok=True)
+    me = USERS / str(os.getpid())
+    me.touch()
     kafka = KafkaNode(home=ROOT / ".local" / "test-kafka", port=29092, controller_port=29093)
     postgres = PostgresNode(home=ROOT / ".local" / "test-postgres", port=55433)
     started = Infra.start(kafka=kafka, postgres=postgres)
     yield started
-    if not os.environ.get("KEEP_TEST_INFRA"):
+    me.unlink(missing_ok=True)
+    others = [p for p in USERS.iterdir() if p.name.isdigit() and _alive(int(p.name))]
+    if not others and not os.environ.get("KEEP_TEST_INFRA"):
         started.stop()
 
 

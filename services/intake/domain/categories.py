@@ -44,6 +44,11 @@ _KEYWORDS: dict[Category, tuple[str, ...]] = {
 }
 
 
+def category_keywords(category: Category) -> tuple[str, ...]:
+    """Words typical of a category (none for 其他)."""
+    return _KEYWORDS.get(category, ())
+
+
 def category_scores(text: str) -> dict[Category, int]:
     return {cat: sum(text.count(word) for word in words) for cat, words in _KEYWORDS.items()}
 

@@ -135,7 +135,8 @@ class EvidenceAdded(ProblemEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RectificationSubmitted(ProblemEvent):
-    """整改完成, submitted for review; `claimed` is what the unit says it recovered."""
+    """整改完成, submitted for review; `claimed` is what the unit says this round recovered
+    (rounds add up: a reworked item claims only what the rework recovered)."""
 
     type: Literal["ledger.problem.rectification_submitted.v1"] = (
         "ledger.problem.rectification_submitted.v1"
@@ -199,6 +200,15 @@ class DuplicateAttached(ProblemEvent):
 
     type: Literal["ledger.problem.duplicate_attached.v1"] = "ledger.problem.duplicate_attached.v1"
     duplicate_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReportAttached(ProblemEvent):
+    """并案: another complaint reports the same problem (its reporter may rate it too)."""
+
+    type: Literal["ledger.problem.report_attached.v1"] = "ledger.problem.report_attached.v1"
+    reporter_ref: str
+    named: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -285,6 +295,7 @@ AnyProblemEvent = (
     | ProblemReopened
     | ProblemMerged
     | DuplicateAttached
+    | ReportAttached
     | DisposalDecided
     | Rated
     | RatingAppealed

@@ -43,6 +43,7 @@ class Command(StrEnum):
     REOPEN = "reopen"  # 重新打开
     MERGE = "merge"  # 合并
     ATTACH_DUPLICATE = "attach_duplicate"  # 并入重复件
+    ATTACH_REPORT = "attach_report"  # 并案 (重复举报)
     TRANSFER_UP = "transfer_up"  # 提级
     DISPOSE = "dispose"  # 处置
     RATE = "rate"  # 评价
@@ -74,6 +75,7 @@ ALLOWED_FROM: dict[Command, frozenset[ProblemStatus]] = {
     Command.REOPEN: frozenset({S.CLOSED}),
     Command.MERGE: OPEN,
     Command.ATTACH_DUPLICATE: NOT_MERGED,
+    Command.ATTACH_REPORT: NOT_MERGED,
     Command.TRANSFER_UP: frozenset({S.REGISTERED, S.ASSIGNED, S.RECTIFYING, S.FILED_PENDING}),
     Command.DISPOSE: frozenset({S.REGISTERED, S.ASSIGNED, S.FILED_PENDING}),
     Command.RATE: frozenset({S.AWAITING_REVIEW, S.REVIEWED, S.CLOSED}),

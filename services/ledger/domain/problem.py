@@ -51,6 +51,7 @@ from .events import (
     RatingAppealed,
     RectificationPlanSet,
     RectificationSubmitted,
+    ReportAttached,
     ReturnedForRework,
     ReviewPassed,
 )
@@ -143,7 +144,7 @@ class Problem:
     level: Level
     registered_at: datetime
     registered_on: date
-    reporter_ref: str | None = None
+    reporter_refs: list[str] = field(default_factory=list)  # intake's opaque refs (并案)
     named_reporter: bool = False
     status: ProblemStatus = S.REGISTERED
     history: list[StatusChange] = field(default_factory=list)
@@ -193,6 +194,8 @@ class Problem:
         _require_text(title, "title")
         if named_reporter and not reporter_ref:
             raise Invalid("missing_reporter_ref", "a named reporter needs intake's reference")
+        if concerns_own_leader and level_above(level) is None:
+            raise Conflict("no_level_above", f"{level} has no level above to report to")
         today = local_date(now)
         registered = ProblemRegistered(
             problem_id=problem_id, actor=actor, at=now, title=title, category=category,
@@ -202,8 +205,6 @@ class Problem:
         problem = cls._from_registered(registered)
         problem.version = 1
         problem.new_events.append(registered)
-        if concerns_own_leader and level_above(level) is None:
-            raise Conflict("no_level_above", f"{level} has no level above to report to")
         starts: list[ClockKind] = []
         if named_reporter:
             starts.append(ClockKind.ACCEPTANCE_NOTICE)
@@ -221,7 +222,8 @@ class Problem:
         return cls(
             problem_id=e.problem_id, title=e.title, category=e.category, source=e.source,
             place=e.place, level=e.level, registered_at=e.at, registered_on=on,
-            reporter_ref=e.reporter_ref, named_reporter=e.named_reporter,
+            reporter_refs=[e.reporter_ref] if e.reporter_ref else [],
+            named_reporter=e.named_reporter,
             history=[StatusChange(on=on, status=S.REGISTERED)],
         )
 
@@ -468,6 +470,17 @@ class Problem:
             problem_id=self.problem_id, actor=actor, at=now, duplicate_id=duplicate_id
         ))
 
+    def attach_report(self, *, reporter_ref: str, named: bool, actor: str, now: datetime
+                      ) -> list[AnyProblemEvent]:
+        """并案: another complaint about the same problem; its reporter may rate it too.
+        Idempotent per reporter, so a replayed complaint records nothing."""
+        lifecycle.check(Command.ATTACH_REPORT, self.status)
+        _require_text(reporter_ref, "reporter_ref")
+        if reporter_ref in self.reporter_refs:
+            return []
+        return self._record(ReportAttached(problem_id=self.problem_id, actor=actor, at=now,
+                                           reporter_ref=reporter_ref, named=named))
+
     def transfer_up(self, *, reason: str, actor: str, now: datetime) -> list[AnyProblemEvent]:
         """提级: the level above takes the problem over and assigns it afresh."""
         lifecycle.check(Command.TRANSFER_UP, self.status)
@@ -511,8 +524,8 @@ class Problem:
         lifecycle.check(Command.RATE, self.status)
         rating = Rating(rating_id=rating_id, rater_kind=rater_kind, rater_id=rater_id,
                         score=score, resolved=resolved, round=self.round, comment=comment)
-        if rater_kind is RaterKind.REPORTER and rater_id != self.reporter_ref:
-            raise Forbidden("not_the_reporter", "only the reporter rates as the reporter")
+        if rater_kind is RaterKind.REPORTER and rater_id not in self.reporter_refs:
+            raise Forbidden("not_the_reporter", "only a reporter of this problem rates as one")
         for entry in self.ratings:
             r = entry.rating
             if r.rating_id == rating.rating_id:
@@ -767,6 +780,9 @@ class Problem:
                 self._set_status(S.MERGED, event.at)
             case DuplicateAttached(duplicate_id=dup):
                 self.duplicates.append(dup)
+            case ReportAttached(reporter_ref=ref, named=named):
+                self.reporter_refs.append(ref)
+                self.named_reporter = self.named_reporter or named
             case DisposalDecided(disposal=disposal):
                 self._apply_disposal(disposal, event.at)
             case Rated(rating=rating):

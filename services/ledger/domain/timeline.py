@@ -31,6 +31,7 @@ from .events import (
     RatingAppealed,
     RectificationPlanSet,
     RectificationSubmitted,
+    ReportAttached,
     ReturnedForRework,
     ReviewPassed,
 )
@@ -54,6 +55,7 @@ LABELS: dict[type, str] = {
     ProblemReopened: "重新打开",
     ProblemMerged: "合并",
     DuplicateAttached: "并入重复件",
+    ReportAttached: "并案",
     DisposalDecided: "处置",
     Rated: "评价",
     RatingAppealed: "申诉",
@@ -105,6 +107,8 @@ def _detail(e: AnyProblemEvent) -> str:
             return f"into {e.into_problem_id}"
         case DuplicateAttached():
             return e.duplicate_id
+        case ReportAttached():
+            return "实名" if e.named else "匿名/保密"
         case DisposalDecided():
             return f"{e.disposal} {e.note}".strip()
         case Rated():

@@ -14,7 +14,7 @@ whose lease expired cannot undo what a later attempt did; a success always wins.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -29,6 +29,8 @@ MAX_REASON_LENGTH = 500
 
 
 class DeliveryStatus(StrEnum):
+    """发送状态."""
+
     PENDING = "pending"  # 待发送
     SENDING = "sending"  # 发送中
     RETRY_SCHEDULED = "retry_scheduled"  # 待重试
@@ -68,6 +70,8 @@ class Transition:
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
+    """The sending state of one notification (one row of the notifications table)."""
+
     key: str
     cause: EventRef
     recipient_kind: RecipientKind
@@ -81,7 +85,7 @@ class Delivery:
     lease_until: datetime | None = None
     last_reason: str = ""
     provider_ref: str | None = None
-    finished_at: datetime | None = field(default=None)
+    finished_at: datetime | None = None
 
     @classmethod
     def new(cls, notification: Notification, now: datetime) -> Delivery:
@@ -188,8 +192,11 @@ class Delivery:
         )
         failure = NotificationFailed(**self._event_fields(now), reason=final_reason)
         letter = DeadLetter(
-            key=self.key, channel=self.channel, reason=final_reason,
-            attempts=self.attempts, failed_at=now,
+            key=self.key,
+            channel=self.channel,
+            reason=final_reason,
+            attempts=self.attempts,
+            failed_at=now,
         )
         return Transition(failed, (failure,), letter)
 

@@ -35,7 +35,9 @@ class QuietHours:
             return moment
         local = moment.astimezone(CHINA_TZ)
         end = local.replace(
-            hour=self.end.hour, minute=self.end.minute, second=self.end.second,
+            hour=self.end.hour,
+            minute=self.end.minute,
+            second=self.end.second,
             microsecond=self.end.microsecond,
         )
         if end <= local:

@@ -46,8 +46,9 @@ class SendResult:
 
     @classmethod
     def duplicate(cls, provider_ref: str | None = None) -> SendResult:
-        return cls(SendOutcome.DUPLICATE, reason="provider already had this key",
-                   provider_ref=provider_ref)
+        return cls(
+            SendOutcome.DUPLICATE, reason="provider already had this key", provider_ref=provider_ref
+        )
 
     @classmethod
     def transient(cls, reason: str, retry_after: timedelta | None = None) -> SendResult:
@@ -131,9 +132,7 @@ class RetryPolicy:
         ceiling = min(self.cap, self.base * (1 << max(0, min(attempt - 1, 40))))
         return ceiling * draw
 
-    def decide(
-        self, result: SendResult, attempt: int, now: datetime, draw: float
-    ) -> Decision:
+    def decide(self, result: SendResult, attempt: int, now: datetime, draw: float) -> Decision:
         """What to do after attempt number `attempt` ended with `result`."""
         if result.outcome.succeeded:
             return Decision(DecisionKind.DELIVERED, reason=result.reason)

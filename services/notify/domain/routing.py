@@ -174,9 +174,9 @@ def _result(p: ProblemStatusChanged, reporters: Mapping[str, Reporter]) -> list[
     closed_on = china_date(p.at)
     due_by = add_working_days(closed_on, LEGAL_NOTICE_WORKING_DAYS)
     disposal = p.details.get("disposal")
-    outcome = DISPOSAL_LABELS.get(disposal, GENERIC_RESULT) if isinstance(disposal, str) else (
-        GENERIC_RESULT
-    )
+    outcome = GENERIC_RESULT
+    if isinstance(disposal, str):
+        outcome = DISPOSAL_LABELS.get(disposal, GENERIC_RESULT)
     intents = []
     for complaint_id in sorted(set(p.complaint_ids) or set(reporters)):
         reporter = reporters.get(complaint_id)
@@ -266,8 +266,8 @@ def route(
     return list(notifications.values())
 
 
-def recipients_of(payload: Payload, reporters: Mapping[str, Reporter] | None = None) -> list[
-    Recipient
-]:
+def recipients_of(
+    payload: Payload, reporters: Mapping[str, Reporter] | None = None
+) -> list[Recipient]:
     """People an event concerns, so the caller can load their preferences before `route`."""
     return [intent.recipient for intent in plan(payload, reporters)]

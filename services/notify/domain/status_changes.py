@@ -45,18 +45,33 @@ def status_change_of(event: EventRef, payload: Payload) -> StatusChange | None:
     """The status change an event stands for, or None if calling systems do not see it."""
     if isinstance(payload, ComplaintReceived):
         return StatusChange(
-            event, payload.received_at, "received", (payload.complaint_id,), None,
-            payload.category, _area(payload.place),
+            event=event,
+            occurred_at=payload.received_at,
+            status="received",
+            complaint_ids=(payload.complaint_id,),
+            problem_id=None,
+            category=payload.category,
+            area_code=_area(payload.place),
         )
     if isinstance(payload, ProblemOpened):
         return StatusChange(
-            event, payload.opened_at, "registered", tuple(payload.complaint_ids),
-            payload.problem_id, payload.category, _area(payload.place),
+            event=event,
+            occurred_at=payload.opened_at,
+            status="registered",
+            complaint_ids=tuple(payload.complaint_ids),
+            problem_id=payload.problem_id,
+            category=payload.category,
+            area_code=_area(payload.place),
         )
     if isinstance(payload, ProblemStatusChanged):
         return StatusChange(
-            event, payload.at, payload.to_status, tuple(payload.complaint_ids),
-            payload.problem_id, payload.category, _area(payload.place),
+            event=event,
+            occurred_at=payload.at,
+            status=payload.to_status,
+            complaint_ids=tuple(payload.complaint_ids),
+            problem_id=payload.problem_id,
+            category=payload.category,
+            area_code=_area(payload.place),
         )
     return None
 
@@ -104,6 +119,5 @@ def webhook_body(notification: Notification, attempt: int) -> bytes:
         },
         "subscription_id": notification.recipient.ref,
     }
-    return json.dumps(
-        document, ensure_ascii=False, sort_keys=True, separators=(",", ":")
-    ).encode("utf-8")
+    text = json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return text.encode("utf-8")

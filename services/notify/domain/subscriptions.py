@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from services.notify.domain.status_changes import StatusChange
 
-_AREA_PREFIX = re.compile(r"^\d{2}(\d{2}(\d{2}(\d{3}(\d{3})?)?)?)?$")  # 省/市/县/乡/村
+_AREA_PREFIX = re.compile(r"^\d{2}(\d{2}(\d{2}(\d{3}(\d{3})?)?)?)?$", re.ASCII)  # 省/市/县/乡/村
 MIN_SECRET_LENGTH = 24
 DEFAULT_ROTATION_GRACE = timedelta(hours=24)
 
@@ -38,9 +38,7 @@ class SubscriptionFilter:
 
     def __post_init__(self) -> None:
         if not (self.complaint_ids or self.categories or self.area_prefixes):
-            raise SubscriptionError(
-                "a filter needs complaint ids, categories or area prefixes"
-            )
+            raise SubscriptionError("a filter needs complaint ids, categories or area prefixes")
         bad = sorted(p for p in self.area_prefixes if not _AREA_PREFIX.match(p))
         if bad:
             raise SubscriptionError(f"area prefixes must be 2/4/6/9/12-digit codes: {bad}")

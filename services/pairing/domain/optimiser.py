@@ -255,6 +255,20 @@ def violations(comp: Compiled, dense: Dense, net: Network, dist: I64, arcs: Arcs
     return slot, off, dense.cost_at(slot, off)
 
 
+def likely_pairs(comp: Compiled, arcs: Arcs, t: int) -> I64:
+    """(problem, officer) keys where the officer is among the t cheapest candidates of two or
+    more slots of the team: the places where a duplicate is likely, given pair nodes at once
+    so the lazy loop below has little left to add."""
+    slot, off, cost = arcs
+    order = np.lexsort((off, cost, slot))
+    first = np.searchsorted(slot[order], slot[order])
+    rank = np.arange(len(order)) - first
+    pick = order[rank < t]
+    key = comp.slot_prob[slot[pick]] * max(comp.n_off, 1) + off[pick]
+    uniq, counts = np.unique(key, return_counts=True)
+    return uniq[counts >= 2]
+
+
 def duplicated_pairs(comp: Compiled, net: Network, flow: I64) -> I64:
     """(problem, officer) keys whose total flow exceeds the pair capacity a: the relaxed
     network put one officer on two slots of one team (or above q)."""
@@ -277,7 +291,7 @@ def solve_flow(comp: Compiled, a: int = 1, b: int = 1) -> FlowSolution | Infeasi
     if dense.hopeless:
         return Infeasible(tuple(one_slot_certificate(comp, x, a, b) for x in dense.hopeless))
     arcs = dense.start
-    pair_keys = np.zeros(0, np.int64)
+    pair_keys = likely_pairs(comp, arcs, comp.policy.pair_seed_rank)
     solves, added, fallback = 0, 0, False
     while True:
         net = make_network(comp, arcs, a, b, pair_keys)

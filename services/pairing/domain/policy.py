@@ -100,6 +100,7 @@ class Policy:
     candidates_per_slot: int = 16
     spread_per_slot: int = 8
     pricing_per_slot: int = 8
+    pair_seed_rank: int = 1000
     tiebreak_key: bytes = b"pairing-tiebreak-v1"
 
     def roles_for(self, category: Category) -> tuple[Role, ...]:

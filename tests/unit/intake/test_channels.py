@@ -270,7 +270,7 @@ def test_visit_errors_point_into_the_problem_list(registry: DivisionRegistry) ->
     }
     late = {**VISIT, "visited_on": "2024-06-02"}
     assert rejected(Channel.HOUSEHOLD_VISIT, late, registry) == {
-        "$": ErrorCode.OCCURRED_IN_FUTURE
+        "visited_on": ErrorCode.OCCURRED_IN_FUTURE
     }
     assert rejected(Channel.HOUSEHOLD_VISIT, {**VISIT, "households_visited": "many"}, registry) == {
         "households_visited": ErrorCode.WRONG_TYPE

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from ..complaint import (
@@ -54,17 +54,19 @@ class VisitLog(BaseModel):
     log_id: ShortText  # 日志编号
     officer_id: ShortText  # 走访干部编号 (an id, never a name)
     village_code: str = Field(max_length=20)  # 走访村(社区) 12-digit code
+    recorded_at: Timestamp  # 录入时间 (declared before visited_on, which is checked against it)
     visited_on: date  # 走访日期
     households_visited: int = Field(ge=1, le=10_000)  # 走访户数
     persons_visited: int = Field(ge=0, le=100_000)  # 走访人次
-    recorded_at: Timestamp  # 录入时间
     problems: list[VisitProblem] = Field(default_factory=list, max_length=MAX_PROBLEMS_PER_VISIT)
 
-    @model_validator(mode="after")
-    def _visit_before_record(self) -> VisitLog:
-        if self.visited_on > self.recorded_at.astimezone(CHINA_TZ).date():
+    @field_validator("visited_on")
+    @classmethod
+    def _visit_before_record(cls, visited_on: date, info: ValidationInfo) -> date:
+        recorded_at = info.data.get("recorded_at")
+        if recorded_at is not None and visited_on > recorded_at.astimezone(CHINA_TZ).date():
             raise PydanticCustomError(ErrorCode.OCCURRED_IN_FUTURE.value, "走访日期晚于录入时间")
-        return self
+        return visited_on
 
 
 @dataclass(frozen=True, slots=True)

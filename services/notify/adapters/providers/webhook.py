@@ -34,9 +34,7 @@ def _utc_now() -> datetime:
 
 
 class WebhookProvider:
-    def __init__(
-        self, client: httpx.AsyncClient, clock: Callable[[], datetime] = _utc_now
-    ) -> None:
+    def __init__(self, client: httpx.AsyncClient, clock: Callable[[], datetime] = _utc_now) -> None:
         self._client = client
         self._clock = clock
 

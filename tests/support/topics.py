@@ -1,0 +1,115 @@
+"""Plain Kafka helpers for tests: create and delete topics, read a topic from its beginning.
+
+Reading uses a group-less consumer with manual assignment, so it never joins, commits or disturbs
+the consumer groups under test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.structs import ConsumerRecord
+
+
+async def create_topics(bootstrap: str, names: Iterable[str], partitions: int = 6) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="test-topics")
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(n, partitions, 1) for n in names])
+    finally:
+        await admin.close()
+
+
+async def delete_topics(bootstrap: str, names: Iterable[str]) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="test-topics")
+    with contextlib.suppress(Exception):
+        await admin.start()
+        await admin.delete_topics(list(names))
+    with contextlib.suppress(Exception):
+        await admin.close()
+
+
+async def describe_partitions(bootstrap: str, names: Iterable[str], timeout: float = 10.0) -> dict[str, int]:
+    """Partition count per topic; waits out the moment after creation when a topic is not known yet."""
+    wanted = list(names)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="test-topics")
+    await admin.start()
+    found: dict[str, int] = {}
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            missing = [n for n in wanted if n not in found]
+            for t in await admin.describe_topics(missing):
+                if not t["error_code"] and t["partitions"]:
+                    found[t["topic"]] = len(t["partitions"])
+            if len(found) == len(wanted) or time.monotonic() > deadline:
+                return found
+            await asyncio.sleep(0.2)
+    finally:
+        await admin.close()
+
+
+async def read_all(bootstrap: str, topic: str, timeout: float = 20.0) -> list[ConsumerRecord[Any, Any]]:
+    """Every record now on `topic`, from offset 0 to the end offsets seen at the start."""
+    # Without a group, a subscription is assigned every partition of the topic.
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
+        auto_offset_reset="earliest", isolation_level="read_committed",
+    )
+    await consumer.start()
+    try:
+        deadline = time.monotonic() + timeout
+        while not consumer.assignment():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"topic {topic} has no partitions")
+            await asyncio.sleep(0.05)
+        tps = sorted(consumer.assignment())
+        await consumer.seek_to_beginning(*tps)
+        end = await consumer.end_offsets(tps)
+        out: list[ConsumerRecord[Any, Any]] = []
+        while [tp for tp in tps if await consumer.position(tp) < end[tp]]:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"reading {topic} did not reach its end offsets")
+            batch = await consumer.getmany(timeout_ms=200)
+            for records in batch.values():
+                out.extend(r for r in records if r.offset < end[TopicPartition(r.topic, r.partition)])
+        return out
+    finally:
+        await consumer.stop()
+
+
+async def wait_for_records(
+    bootstrap: str, topic: str, done: Callable[[list[ConsumerRecord[Any, Any]]], bool],
+    timeout: float = 30.0, what: str = "records",
+) -> list[ConsumerRecord[Any, Any]]:
+    deadline = time.monotonic() + timeout
+    while True:
+        records = await read_all(bootstrap, topic)
+        if done(records):
+            return records
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout}s waiting for {what} on {topic}")
+        await asyncio.sleep(0.3)
+
+
+def header(record: ConsumerRecord[Any, Any], name: str) -> str | None:
+    for key, value in record.headers or ():
+        if key == name:
+            return bytes(value).decode("utf-8", "backslashreplace")
+    return None
+
+
+async def committed_offsets(bootstrap: str, group: str, topic: str, partitions: int) -> dict[int, int | None]:
+    """A group's committed offsets, read without joining the group."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        return {p: await consumer.committed(TopicPartition(topic, p)) for p in range(partitions)}
+    finally:
+        await consumer.stop()
