@@ -42,12 +42,16 @@ COMPLAINTS = Topic("intake.complaints", "complaint", "Complaints and reports acc
 VISITS = Topic("intake.visits", "visit_log", "Household-visit logs (入户访查 走访日志)")
 RATINGS = Topic("intake.ratings", "complaint", "Reporters' ratings given through intake (满意度评价)")
 PROBLEMS = Topic("ledger.problems", "problem", "The problem ledger's lifecycle (问题台账)")
+LEDGER_JOURNAL = Topic(
+    "ledger.journal", "problem",
+    "The ledger's own domain events, complete: the source a rebuild folds (internal to the ledger)",
+)
 CLASS_CASES = Topic("ledger.class-cases", "class_of_case", "Class-of-case rectifications (类案促改)")
 ASSIGNMENTS = Topic("pairing.assignments", "problem", "Cross-town team assignments (跨镇协作)")
 NOTIFICATIONS = Topic("notify.notifications", "notification", "Delivery outcomes of notifications")
 
 ALL_TOPICS: tuple[Topic, ...] = (
-    COMPLAINTS, VISITS, RATINGS, PROBLEMS, CLASS_CASES, ASSIGNMENTS, NOTIFICATIONS,
+    COMPLAINTS, VISITS, RATINGS, PROBLEMS, LEDGER_JOURNAL, CLASS_CASES, ASSIGNMENTS, NOTIFICATIONS,
 )
 
 
