@@ -217,22 +217,39 @@ def _typical(category: Category | None) -> frozenset[str]:
     return frozenset(g for word in category_keywords(category) for g in _grams(word, ()))
 
 
+@dataclass(frozen=True, slots=True)
+class _Profile:
+    """Everything about one text that does not depend on the other: computed once per text."""
+
+    grams: frozenset[str]
+    joined: str  # the grams, sorted, space-separated: rapidfuzz's input
+    total: float  # sum of weights
+
+
+@lru_cache(maxsize=8192)
+def _profile(text: str, names: tuple[str, ...], category: Category | None) -> _Profile:
+    grams = _grams(text, names)
+    typical = _typical(category)
+    return _Profile(grams, " ".join(sorted(grams)), sum(_weight(g, typical) for g in grams))
+
+
 def text_similarity(
     a: str, b: str, names: tuple[str, ...] = (), category: Category | None = None
 ) -> float:
     """0..1: weighted Dice overlap of bigrams and concepts, blended with rapidfuzz's token-set
     ratio over the same tokens (which is containment-friendly: a one-line hotline summary of a
     long petition still scores)."""
-    ga, gb = _grams(a, names), _grams(b, names)
-    if not ga or not gb:
+    pa, pb = _profile(a, names, category), _profile(b, names, category)
+    if not pa.grams or not pb.grams:
         return 0.0
     typical = _typical(category)
-    shared = sum(_weight(g, typical) for g in ga & gb)
-    dice = 2 * shared / (sum(_weight(g, typical) for g in ga) + sum(_weight(g, typical) for g in gb))
-    token_set = fuzz.token_set_ratio(" ".join(sorted(ga)), " ".join(sorted(gb))) / 100
+    shared = sum(_weight(g, typical) for g in pa.grams & pb.grams)
+    dice = 2 * shared / (pa.total + pb.total)
+    token_set = fuzz.token_set_ratio(pa.joined, pb.joined, processor=None) / 100
     return TOKEN_SET_SHARE * token_set + (1 - TOKEN_SET_SHARE) * dice
 
 
+@lru_cache(maxsize=4096)
 def _subject_key(name: str | None, names: tuple[str, ...]) -> str:
     """`正达村党支部书记` and `正达村支书` both become the 书记 concept once the place is dropped."""
     return _fold(name, names).replace(" ", "") if name else ""

@@ -24,10 +24,11 @@ from pydantic_core import PydanticCustomError
 
 from .divisions import Place
 from .errors import ErrorCode
+from .fields import CategoryField, ChannelField, LevelField, RoleField
 from .idempotency import channel_key
 from .protection.contact import ReporterIn
 from .routing import Routing
-from .vocabulary import Category, Channel, Level, SubjectRole
+from .vocabulary import SubjectRole
 
 MAX_DESCRIPTION_CHARS = 5_000
 MAX_ATTACHMENTS = 20
@@ -51,24 +52,6 @@ ALLOWED_MEDIA_TYPES = frozenset(
 )
 
 
-def _labelled(enum: type[Channel] | type[Category] | type[SubjectRole] | type[Level],
-              code: ErrorCode, what: str) -> BeforeValidator:
-    """Accept the enum value or its Chinese label; refuse anything else with `code`."""
-
-    def parse(raw: Any) -> Any:
-        if isinstance(raw, enum):
-            return raw
-        if not isinstance(raw, str):
-            raise PydanticCustomError(ErrorCode.WRONG_TYPE.value, f"{what}须为字符串")
-        member = enum.parse(raw)
-        if member is None:
-            allowed = "、".join(f"{m.value}({m.label})" for m in enum)
-            raise PydanticCustomError(code.value, f"未知{what} {raw!r},可选:{allowed}")
-        return member
-
-    return BeforeValidator(parse)
-
-
 def _no_numbers(raw: Any) -> Any:
     """Refuse epoch numbers for times: callers must send ISO 8601 with an offset."""
     if isinstance(raw, (int, float, bool)):
@@ -79,10 +62,6 @@ def _no_numbers(raw: Any) -> Any:
     return raw
 
 
-ChannelField = Annotated[Channel, _labelled(Channel, ErrorCode.UNKNOWN_CHANNEL, "受理渠道")]
-CategoryField = Annotated[Category, _labelled(Category, ErrorCode.UNKNOWN_CATEGORY, "问题类别")]
-RoleField = Annotated[SubjectRole, _labelled(SubjectRole, ErrorCode.UNKNOWN_CHOICE, "被反映人身份")]
-LevelField = Annotated[Level, _labelled(Level, ErrorCode.UNKNOWN_CHOICE, "层级")]
 Timestamp = Annotated[AwareDatetime, BeforeValidator(_no_numbers)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 DescriptionText = Annotated[

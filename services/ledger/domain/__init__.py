@@ -34,7 +34,7 @@ from .places import Place
 from .problem import Problem, apply, fold
 from .ratings import ScorecardPolicy
 from .responsibility import Measure, RectificationPlan, ResponsiblePerson, Unit, plan_backwards
-from .workdays import CHINA_CALENDAR, WorkingCalendar
+from .workdays import CHINA_CALENDAR, WorkingCalendar, YearSchedule
 
 __all__ = [
     "CHINA_CALENDAR",
@@ -69,6 +69,7 @@ __all__ = [
     "Source",
     "Unit",
     "WorkingCalendar",
+    "YearSchedule",
     "apply",
     "detect_class_of_case",
     "escalate",

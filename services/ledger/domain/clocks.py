@@ -100,6 +100,14 @@ class Clock:
             needed -= 1
         return day
 
+    def due_is_estimated(self, cal: WorkingCalendar, as_of: date | None = None) -> bool:
+        """True when the due date was counted across a year with no official schedule yet
+        (Monday to Friday assumed); it moves when the year's table arrives."""
+        if self.unit is not DayUnit.WORKING:
+            return False
+        due = self.due(cal, as_of)
+        return due is not None and cal.estimated_between(self.start, due)
+
     def is_overdue(self, cal: WorkingCalendar, on: date) -> bool:
         if not self.running_on(on):
             return False

@@ -135,6 +135,7 @@ class EscalationReason(StrEnum):
 
     OVERDUE = "overdue"  # 逾期
     REPEATED_REWORK = "repeated_rework"  # 多次退回重办
+    UNSTAFFABLE = "unstaffable"  # 无法回避: no conflict-free team could be formed
 
 
 class ClassOfCaseStatus(StrEnum):

@@ -42,7 +42,8 @@ class Invalid(LedgerError):
 
 
 class CalendarOutOfRange(Invalid):
-    """A date outside the years the holiday library knows: refuse rather than guess."""
+    """A date before the first year the holiday library knows: refuse rather than guess about
+    the past (future years without data are estimated, see `workdays`)."""
 
     def __init__(self, year: int, first: int, last: int) -> None:
         super().__init__(

@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from .clocks import Clock
 from .enums import LEVEL_ORDER, EscalationReason, Level
-from .errors import Invalid
+from .errors import Conflict, Invalid
 from .events import AnyProblemEvent
 from .period import local_date
 from .problem import Problem
@@ -94,3 +94,25 @@ def escalate(
             days_overdue=days if by_overdue else 0,
         )
     return events
+
+
+def escalate_now(
+    problem: Problem, *, policy: EscalationPolicy, reason: EscalationReason, actor: str,
+    now: datetime,
+) -> list[AnyProblemEvent]:
+    """督办 at once, for a reason the clocks cannot see (e.g. no conflict-free team exists):
+    the lowest tier above the handling level not raised yet. Nothing when every such tier was
+    raised already (the level above is already supervising), so it is safe to repeat."""
+    if not problem.is_open():
+        raise Conflict("not_open", f"a {problem.status} problem is not supervised any more")
+    raised = {e.tier for e in problem.escalations}
+    handling = LEVEL_ORDER.index(problem.level)
+    for tier in policy.tiers:
+        if tier.tier in raised or LEVEL_ORDER.index(tier.to_level) <= handling:
+            continue
+        return problem.raise_escalation(
+            tier=tier.tier, to_level=tier.to_level,
+            to_area_code=area_code_for(problem, tier.to_level), reason=reason, actor=actor,
+            now=now,
+        )
+    return []

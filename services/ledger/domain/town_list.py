@@ -23,6 +23,7 @@ class TownListRow:
     responsible: str  # names, lead first (责任人)
     unit: str  # 责任单位
     due: date | None  # rectification deadline (整改时限)
+    due_estimated: bool  # counted Monday to Friday for a year with no official schedule yet
     overdue: bool
     days_overdue: int
     rework_count: int
@@ -37,7 +38,8 @@ def _row(p: Problem, today: date, cal: WorkingCalendar) -> TownListRow:
         problem_id=p.problem_id, village_code=p.place.village_code, category=p.category,
         title=p.title, status=p.status, level=p.level,
         responsible="、".join(r.name for r in people), unit=p.unit.name if p.unit else "",
-        due=clock.due(cal) if clock is not None else None, overdue=bool(overdue),
+        due=clock.due(cal) if clock is not None else None,
+        due_estimated=clock is not None and clock.due_is_estimated(cal), overdue=bool(overdue),
         days_overdue=max((c.days_overdue(cal, today) for c in overdue), default=0),
         rework_count=p.rework_count, tags=tuple(p.tags),
     )

@@ -1,8 +1,19 @@
 """Working-day calendar (工作日历) on the official Chinese holiday schedule.
 
-Built on `chinese_calendar`, which carries each year's State Council notice, including the
-make-up working days (调休) that fall on weekends. Named `workdays` rather than `calendar` so it
-can never shadow the standard library module.
+Three sources, in order, decide whether a day is worked:
+
+1. `chinese_calendar`, which carries each year's State Council notice, including the make-up
+   working days (调休) that fall on weekends, for the years it knows;
+2. an operator-maintained `YearSchedule` for a year the library does not know yet (the notice
+   for next year is published in November or December, long before a library release);
+3. otherwise Monday to Friday, and the answer is marked *estimated*: a deadline that crosses
+   such a day carries the flag and is recomputed as soon as the table for its year arrives
+   (due dates are computed from the clock's events on demand, never stored).
+
+A year before the library's first year is refused (`CalendarOutOfRange`): the ledger has no
+business there, and a guess about the past would silently misdate history.
+
+Named `workdays` rather than `calendar` so it can never shadow the standard library module.
 
 Counting convention, the one used for "within N working days" (N 个工作日内): the start day
 itself does not count; the deadline is the N-th working day after it.
@@ -10,7 +21,8 @@ itself does not count; the deadline is the N-th working day after it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import chinese_calendar
@@ -21,22 +33,69 @@ from .errors import CalendarOutOfRange, Invalid
 _ONE_DAY = timedelta(days=1)
 
 
-class WorkingCalendar:
-    """Answers 'is this a working day' and walks working days forwards and backwards."""
+@dataclass(frozen=True, slots=True)
+class YearSchedule:
+    """One year's schedule from the State Council notice (国务院办公厅关于 N 年部分节假日安排的
+    通知): `holidays` are days off (放假), `workdays` the weekend days worked instead (调休上班).
+    Any other day follows the week: Monday to Friday worked, weekends off."""
 
-    def __init__(self) -> None:
+    year: int
+    holidays: frozenset[date]
+    workdays: frozenset[date]
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        stray = sorted(d for d in self.holidays | self.workdays if d.year != self.year)
+        if stray:
+            raise Invalid("bad_schedule", f"{self.year} schedule lists days of another year: {stray}")
+        both = sorted(self.holidays & self.workdays)
+        if both:
+            raise Invalid("bad_schedule", f"days both off and worked: {both}")
+        weekend_off = sorted(d for d in self.workdays if d.weekday() < 5)
+        if weekend_off:
+            raise Invalid("bad_schedule", f"make-up working days must be weekend days: {weekend_off}")
+
+    def is_workday(self, day: date) -> bool:
+        if day in self.workdays:
+            return True
+        return day.weekday() < 5 and day not in self.holidays
+
+
+class WorkingCalendar:
+    """Answers 'is this a working day' (and 'is that answer an estimate') and walks working
+    days forwards and backwards."""
+
+    def __init__(self, schedules: Iterable[YearSchedule] = ()) -> None:
         years = {d.year for d in _cc_constants.holidays} | {d.year for d in _cc_constants.workdays}
         self.first_year = min(years)
         self.last_year = max(years)
+        # The library wins for the years it knows: a table left behind after an upgrade is moot.
+        self.schedules: Mapping[int, YearSchedule] = {
+            s.year: s for s in schedules if s.year > self.last_year
+        }
         self._cache: dict[date, bool] = {}
+
+    def is_estimated_year(self, year: int) -> bool:
+        """True when days of `year` are counted Monday to Friday for want of official data."""
+        return year > self.last_year and year not in self.schedules
+
+    def estimated_between(self, start: date, end: date) -> bool:
+        """True when any day from `start` to `end` (either order) falls in an estimated year."""
+        low, high = min(start, end), max(start, end)
+        return any(self.is_estimated_year(y) for y in range(low.year, high.year + 1))
 
     def is_workday(self, day: date) -> bool:
         cached = self._cache.get(day)
         if cached is not None:
             return cached
-        if not self.first_year <= day.year <= self.last_year:
+        if day.year < self.first_year:
             raise CalendarOutOfRange(day.year, self.first_year, self.last_year)
-        result = bool(chinese_calendar.is_workday(day))
+        if day.year <= self.last_year:
+            result = bool(chinese_calendar.is_workday(day))
+        elif (schedule := self.schedules.get(day.year)) is not None:
+            result = schedule.is_workday(day)
+        else:
+            result = day.weekday() < 5
         self._cache[day] = result
         return result
 
@@ -93,4 +152,4 @@ class WorkingCalendar:
 
 
 CHINA_CALENDAR = WorkingCalendar()
-"""The shared instance; holiday data never changes within a process."""
+"""The library-only instance (no operator tables); services build their own with tables."""

@@ -12,8 +12,8 @@ A receiver must:
 4. reject a request it has already accepted inside the window: the replay key is the
    SHA-256 of the signed bytes, so only a byte-exact repeat is a replay (our retries
    differ: each attempt is re-signed and its body carries the attempt number);
-5. deduplicate deliveries by the body's `id` / `Idempotency-Key` header, which is stable
-   across retries. A replay is an attack; a retry is us.
+5. deduplicate deliveries by the body's `notificationid` / `Idempotency-Key` header, which is
+   stable across retries. A replay is an attack; a retry is us.
 
 During secret rotation the sender puts one v1 per live secret, newest first, and a receiver
 holding either the old or the new secret verifies. `verify` below is that receiver.

@@ -30,7 +30,7 @@ async def test_delivered_and_verified_by_the_receiver(
     (seen,) = far.receiver.requests
     assert seen.headers["idempotency-key"] == hook.key
     assert seen.headers["content-type"] == "application/json; charset=utf-8"
-    assert json.loads(seen.body)["status_label"] == "已办结销号"
+    assert json.loads(seen.body)["data"]["status_label"] == "已办结销号"
 
 
 @pytest.mark.asyncio

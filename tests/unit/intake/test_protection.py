@@ -174,3 +174,10 @@ def test_named_reporter_contact_is_sealed_to_its_ref() -> None:
 )
 def test_id_number_checksum(number: str, valid: bool) -> None:
     assert is_valid_id_number(number) is valid
+
+
+def test_contact_details_never_show_in_repr_or_str() -> None:
+    reporter = ReporterIn(mode=ReporterMode.NAMED, contact=CONTACT)
+    for text in (repr(reporter), str(reporter), repr(CONTACT), f"{CONTACT}"):
+        for value in CONTACT.values():
+            assert value not in text

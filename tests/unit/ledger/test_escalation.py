@@ -9,7 +9,12 @@ import pytest
 
 from services.ledger.domain.enums import ClockKind, EscalationReason, Level, ProblemStatus
 from services.ledger.domain.errors import Conflict
-from services.ledger.domain.escalation import EscalationPolicy, EscalationTier, escalate
+from services.ledger.domain.escalation import (
+    EscalationPolicy,
+    EscalationTier,
+    escalate,
+    escalate_now,
+)
 from services.ledger.domain.events import Escalated
 from services.ledger.domain.problem import Problem, fold
 
@@ -93,3 +98,26 @@ def test_tiers_are_configurable_and_duplicates_refused() -> None:
     with pytest.raises(Conflict, match="already_escalated"):
         p.raise_escalation(tier=1, to_level=Level.COUNTY, to_area_code="350623",
                            reason=EscalationReason.OVERDUE, actor="s", now=at(2025, 3, 12))
+
+
+def test_an_unstaffable_problem_goes_to_the_county_at_once_and_only_once() -> None:
+    p = register(now=at(2025, 3, 3), named=False)
+    events = escalate_now(p, policy=ESC, reason=EscalationReason.UNSTAFFABLE,
+                          actor="pairing", now=at(2025, 3, 3, 11))
+    assert [(e.tier, e.to_level, e.to_area_code, e.reason) for e in events
+            if isinstance(e, Escalated)] == [(1, Level.COUNTY, "350623",
+                                              EscalationReason.UNSTAFFABLE)]
+    # the next unraised tier is the city; a repeat raises it, and then nothing is left
+    again = escalate_now(p, policy=ESC, reason=EscalationReason.UNSTAFFABLE, actor="pairing",
+                         now=at(2025, 3, 4))
+    assert [e.tier for e in again if isinstance(e, Escalated)] == [2]
+    assert escalate_now(p, policy=ESC, reason=EscalationReason.UNSTAFFABLE, actor="pairing",
+                        now=at(2025, 3, 5)) == []
+    assert fold(p.new_events) == p
+
+
+def test_escalate_now_refuses_a_closed_problem() -> None:
+    p, _ = problem_in(S.CLOSED, start=at(2025, 3, 3))
+    with pytest.raises(Conflict, match="not_open"):
+        escalate_now(p, policy=ESC, reason=EscalationReason.UNSTAFFABLE, actor="pairing",
+                     now=at(2025, 4, 1))

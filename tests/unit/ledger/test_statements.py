@@ -149,6 +149,7 @@ def test_town_list_puts_the_most_overdue_first(ledger: dict[str, Problem]) -> No
     assert rows[0].overdue and rows[0].days_overdue > rows[1].days_overdue > 0
     assert rows[0].responsible == "林某、陈某" and rows[0].unit == "狮头村村委会"
     assert rows[0].due == date(2024, 1, 23)  # 30 working days from 2023-12-11
+    assert not rows[0].due_estimated
     with_closed = town_list(ledger.values(), town_code="350623101", today=date(2024, 3, 29),
                             cal=CAL, include_closed=True)
     assert ledger["b"].problem_id in [r.problem_id for r in with_closed]

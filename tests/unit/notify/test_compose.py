@@ -33,7 +33,7 @@ def test_webhook_message_is_the_json_body_with_secrets() -> None:
         n for n in route(ref(payload), payload, subscriptions=[sub]) if n.channel is Channel.WEBHOOK
     )
     out = compose(hook, 2, to="https://hooks.example.invalid/zz", signing_secrets=[SECRET])
-    assert json.loads(out.body)["attempt"] == 2
+    assert json.loads(out.body)["deliveryattempt"] == 2
     assert out.signing_secrets == (SECRET,)
     assert SECRET not in repr(out)
 

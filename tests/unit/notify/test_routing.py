@@ -238,21 +238,56 @@ def test_webhook_body_carries_whitelisted_fields_only() -> None:
     body = webhook_body(hook, attempt=2)
     document = json.loads(body)
     assert document == {
-        "id": hook.key,
-        "type": "complaint.status_changed",
-        "attempt": 2,
-        "event": {"source": "/supervision/test", "id": "evt-1", "type": payload.TYPE},
-        "subscription_id": "sub-1",
-        "status": "received",
-        "status_label": "已接收",
-        "occurred_at": T0.isoformat(),
-        "complaint_ids": ["C-2025-0001"],
-        "category": "sanzi",
-        "area_code": "350623101226",
+        "specversion": "1.0",
+        "id": "evt-1",
+        "source": "/supervision/test",
+        "type": payload.TYPE,
+        "subject": "C-2025-0001",
+        "time": T0.isoformat(),
+        "datacontenttype": "application/json",
+        "notificationid": hook.key,
+        "subscriptionid": "sub-1",
+        "deliveryattempt": 2,
+        "data": {
+            "status": "received",
+            "status_label": "已接收",
+            "occurred_at": T0.isoformat(),
+            "complaint_ids": ["C-2025-0001"],
+            "category": "sanzi",
+            "area_code": "350623101226",
+        },
     }
     text = body.decode()
     for secret in ("rep-7f3a", "某村干部", "上游截水"):  # reporter ref, accused, description
         assert secret not in text
+
+
+def test_ledger_transition_webhook_keeps_the_team_and_drops_free_text() -> None:
+    member = {"officer_id": "T350605200-1", "role": "lead", "town_code": "350605200",
+              "county_code": "350605", "unit": "坂里乡纪委", "phone": "13800000000"}
+    payload = status_changed(
+        from_status="registered", to_status="assigned", action="assign", reason="某村干部拖延",
+        details={"members": [member], "assignment_id": "A-1", "note": "上游截水", "disposal": 3},
+    )
+    sub = subscription(complaint_ids=frozenset({"C-2025-0001"}))
+    (hook,) = route(ref(payload), payload, subscriptions=[sub])
+    document = json.loads(webhook_body(hook, 1))
+    assert document["subject"] == "P-1"
+    data = document["data"]
+    assert (data["from_status"], data["to_status"], data["action"]) == ("registered", "assigned", "assign")
+    assert data["problem_id"] == "P-1" and data["complaint_ids"] == ["C-2025-0001"]
+    assert data["details"] == {"members": [{k: v for k, v in member.items() if k != "phone"}]}
+    text = webhook_body(hook, 1).decode()
+    for secret in ("13800000000", "某村干部", "上游截水", "officer:o-2"):
+        assert secret not in text
+
+
+def test_first_transition_has_a_null_from_status() -> None:
+    payload = status_changed(from_status=None, to_status="registered", action="register")
+    sub = subscription(complaint_ids=frozenset({"C-2025-0001"}))
+    (hook,) = route(ref(payload), payload, subscriptions=[sub])
+    data = json.loads(webhook_body(hook, 1))["data"]
+    assert "from_status" in data and data["from_status"] is None
 
 
 def test_webhook_bodies_differ_per_attempt_but_keep_the_id() -> None:
@@ -260,7 +295,8 @@ def test_webhook_bodies_differ_per_attempt_but_keep_the_id() -> None:
     sub = subscription(complaint_ids=frozenset({"C-2025-0001"}))
     (hook,) = route(ref(payload), payload, subscriptions=[sub])
     one, two = json.loads(webhook_body(hook, 1)), json.loads(webhook_body(hook, 2))
-    assert one["id"] == two["id"] == hook.key
+    assert one["notificationid"] == two["notificationid"] == hook.key
+    assert one["id"] == two["id"] == "evt-1"
     assert webhook_body(hook, 1) != webhook_body(hook, 2)
     with pytest.raises(ValueError):
         webhook_body(hook, 0)

@@ -7,8 +7,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from ..complaint import ComplaintIn, LevelField, RoleField, ShortText
+from ..complaint import ComplaintIn, ShortText
 from ..errors import ErrorCode, FieldError, IntakeRejected
+from ..fields import LevelField, RoleField
 from ..validation import errors_from_pydantic
 from ..vocabulary import SubjectRole
 
@@ -25,14 +26,15 @@ def parse_native(model: type[M], data: object) -> M:
     try:
         return model.model_validate(dict(data))
     except ValidationError as exc:
-        raise IntakeRejected(errors_from_pydantic(exc)) from exc
+        # `from None`: a ValidationError prints the input, which may be a reporter's phone.
+        raise IntakeRejected(errors_from_pydantic(exc)) from None
 
 
 def build_complaint_in(fields: Mapping[str, Any], field_map: Mapping[str, str]) -> ComplaintIn:
     try:
         return ComplaintIn.model_validate(dict(fields))
     except ValidationError as exc:
-        raise IntakeRejected(errors_from_pydantic(exc, field_map)) from exc
+        raise IntakeRejected(errors_from_pydantic(exc, field_map)) from None
 
 
 class SubjectFields(BaseModel):

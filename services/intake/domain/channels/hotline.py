@@ -16,12 +16,12 @@ from ..categories import guess_category
 from ..complaint import (
     AmountYuan,
     Attachments,
-    CategoryField,
     DescriptionText,
     LandMu,
     ShortText,
     Timestamp,
 )
+from ..fields import CategoryField
 from ..vocabulary import Category, Channel, ReporterMode
 from .base import SUBJECT_FIELD_MAP, SubjectFields, meta
 

@@ -17,7 +17,6 @@ from pydantic_core import PydanticCustomError
 from ..complaint import (
     AmountYuan,
     Attachments,
-    CategoryField,
     DescriptionText,
     LandMu,
     ShortText,
@@ -25,6 +24,7 @@ from ..complaint import (
 )
 from ..divisions import Place
 from ..errors import ErrorCode
+from ..fields import CategoryField
 from ..idempotency import visit_key
 from ..protection.contact import ReporterIn
 from ..vocabulary import Channel

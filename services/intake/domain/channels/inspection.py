@@ -14,14 +14,12 @@ from ..categories import guess_category
 from ..complaint import (
     AmountYuan,
     Attachments,
-    CategoryField,
     DescriptionText,
     LandMu,
-    LevelField,
-    RoleField,
     ShortText,
     Timestamp,
 )
+from ..fields import CategoryField, LevelField, RoleField
 from ..vocabulary import Channel, SubjectRole
 from .base import NATIVE_CONFIG, meta
 

@@ -13,12 +13,12 @@ from pydantic import Field
 from ..complaint import (
     AmountYuan,
     Attachments,
-    CategoryField,
     DescriptionText,
     LandMu,
     ShortText,
     Timestamp,
 )
+from ..fields import CategoryField
 from ..vocabulary import Channel, ReporterMode
 from .base import SUBJECT_FIELD_MAP, SubjectFields, meta
 

@@ -140,7 +140,7 @@ def parse_post_request(
         raise _bad(f"description: 不超过 {MAX_DESCRIPTION} 字")
     values = _attribute_values(category, attributes)
     subject: dict[str, Any] | None = None
-    if values.get("subject_name") or values.get("subject_unit"):
+    if any(values.get(k) for k in ("subject_name", "subject_unit", "subject_role")):
         subject = {
             "name": values.get("subject_name"),
             "unit": values.get("subject_unit"),

@@ -13,6 +13,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from pydantic_core import PydanticCustomError
 
 from ..errors import ErrorCode
+from ..fields import ModeField
 from ..vocabulary import ReporterMode
 from .id_number import id_number_problem, normalise_id_number
 
@@ -59,15 +60,19 @@ IdNumber = Annotated[str, Field(max_length=32), AfterValidator(_id_number)]
 
 
 class ContactDetails(BaseModel):
-    """Contact details 联系方式: name 姓名, phone 电话, ID number 身份证号, email, address 住址."""
+    """Contact details 联系方式: name 姓名, phone 电话, ID number 身份证号, email, address 住址.
+
+    No field appears in `repr`/`str`, so a complaint that ends up in a log line or a traceback
+    does not carry the reporter with it.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
-    name: str | None = Field(default=None, min_length=1, max_length=50)
-    phone: Phone | None = None
-    id_number: IdNumber | None = None
-    email: Email | None = None
-    address: str | None = Field(default=None, min_length=1, max_length=200)
+    name: str | None = Field(default=None, min_length=1, max_length=50, repr=False)
+    phone: Phone | None = Field(default=None, repr=False)
+    id_number: IdNumber | None = Field(default=None, repr=False)
+    email: Email | None = Field(default=None, repr=False)
+    address: str | None = Field(default=None, min_length=1, max_length=200, repr=False)
 
     def is_empty(self) -> bool:
         return not any(self.model_dump().values())
@@ -82,7 +87,7 @@ class ReporterIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    mode: ReporterMode
+    mode: ModeField
     contact: ContactDetails | None = None
 
     @model_validator(mode="after")
