@@ -265,6 +265,9 @@ class IdempotentConsumer:
             event_id=f"{self.name}:{record.topic}:{record.partition}:{record.offset}",
             value=record.value or b"",
             headers=headers,
+            # A record read again (a rewind after a lost commit acknowledgement, a replay) is parked
+            # already; failing on the duplicate would stop the partition for good.
+            if_absent=True,
         )
 
     def _progress(self, count: int) -> None:

@@ -10,6 +10,7 @@ import json
 import logging
 import re
 import sys
+import time
 from datetime import UTC, datetime
 
 from shared.tracing import current_traceparent, trace_id
@@ -18,7 +19,8 @@ _PATTERNS = (
     (re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)"), "[身份证号]"),
     (re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)"), "[手机号]"),
     (re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)"), "[电话]"),
-    (re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"), "[邮箱]"),
+    # ASCII only: `\w` would swallow the Chinese text around an address.
+    (re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"), "[邮箱]"),
 )
 _STANDARD = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
 
@@ -68,9 +70,32 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+class RepeatSuppressor(logging.Filter):
+    """Let one copy of a message through per window: a client library in a retry loop (aiokafka
+    during a broker outage) can otherwise write tens of thousands of identical lines a second."""
+
+    def __init__(self, window_seconds: float = 5.0) -> None:
+        super().__init__()
+        self.window = window_seconds
+        self._last: dict[tuple[str, str], float] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith(("aiokafka", "kafka")):
+            return True  # our own lines each say something different in their extras
+        key = (record.name, record.getMessage())
+        now = time.monotonic()
+        if now - self._last.get(key, -self.window) < self.window:
+            return False
+        if len(self._last) > 10_000:
+            self._last.clear()
+        self._last[key] = now
+        return True
+
+
 def configure_logging(service: str, level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(JsonFormatter(service))
+    handler.addFilter(RepeatSuppressor())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

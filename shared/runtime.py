@@ -31,6 +31,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.consumer import Handler, IdempotentConsumer
 from shared.db import make_engine, make_session_factory
+from shared.events.catalog import Payload
+from shared.events.envelope import Envelope
 from shared.events.topics import Topic, namespaced, set_namespace
 from shared.http.auth import CallerRegistry
 from shared.http.errors import install_error_handlers
@@ -41,6 +43,8 @@ from shared.settings import ServiceSettings
 from shared.tracing import child_of, current_traceparent
 
 log = logging.getLogger(__name__)
+# Polled every few seconds by orchestrators and scrapers: counted in metrics, not logged.
+_PROBES = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 @dataclass
@@ -91,7 +95,7 @@ class Runtime:
                 s.kafka_bootstrap_servers, namespaced(spec.name), f"{spec.name}-{s.instance_id}"
             )
             consumer = IdempotentConsumer(
-                spec.name, kafka, self.sessions, spec.handlers, self.source,
+                spec.name, kafka, self.sessions, traced_handlers(spec.name, spec.handlers), self.source,
                 max_retries=s.consumer_max_retries, retry_backoff_ms=s.consumer_retry_backoff_ms,
             )
             consumer.on_dead_letter = self._count_dead_letter
@@ -156,6 +160,21 @@ class Runtime:
                 "error: stalled" if stalled else f"ok (lag {sum(consumer.stats.lag.values())})"
             )
         return checks
+
+
+def traced_handlers(consumer: str, handlers: Mapping[str, Handler]) -> dict[str, Handler]:
+    """Each handler, followed by one log line in the event's trace: the consumer sets the event's
+    traceparent around the handler, so the line carries the trace id of the request that caused it."""
+
+    def traced(handler: Handler) -> Handler:
+        async def handle(session: AsyncSession, envelope: Envelope, payload: Payload) -> None:
+            await handler(session, envelope, payload)
+            log.info("event handled", extra={"consumer": consumer, "event_type": envelope.type,
+                                              "event_id": envelope.id, "subject": envelope.subject})
+
+        return handle
+
+    return {event_type: traced(handler) for event_type, handler in handlers.items()}
 
 
 class _RuntimeCollector:
@@ -225,12 +244,18 @@ def create_app(
         started = time.perf_counter()
         try:
             response = await call_next(request)
+            route = request.scope.get("route")
+            path = getattr(route, "path", "unmatched")
+            elapsed = time.perf_counter() - started
+            if path not in _PROBES:
+                # Inside the request's trace context, so the line carries its trace id.
+                log.info("request handled", extra={"method": request.method, "route": path,
+                                                    "status": response.status_code,
+                                                    "duration_ms": round(elapsed * 1000, 1)})
         finally:
             current_traceparent.reset(token)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
         requests.labels(request.method, path, str(response.status_code)).inc()
-        latency.labels(request.method, path).observe(time.perf_counter() - started)
+        latency.labels(request.method, path).observe(elapsed)
         return response
 
     @app.get("/healthz", tags=["health"], summary="Alive (存活)")
@@ -249,6 +274,10 @@ def create_app(
 
     @app.get("/metrics", tags=["health"], summary="Prometheus metrics", include_in_schema=False)
     async def metrics() -> Response:
+        if runtime.relay is not None:
+            # Counted now, not as of the last readiness probe: a scrape must tell the present.
+            with contextlib.suppress(Exception):
+                await runtime.relay.backlog()
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     for router in routers:

@@ -30,12 +30,13 @@ class CallerConfig(BaseModel):
 # Demo callers for development and tests only; their tokens are public in the README.
 DEMO_TOKENS: dict[str, tuple[str, list[str]]] = {
     "demo-admin-token": ("county-commission", ["*"]),
-    "demo-hotline-token": ("hotline-12345", ["complaints:write", "complaints:read"]),
+    "demo-hotline-token": ("hotline-12345", ["complaints:write", "complaints:read", "subscriptions:write"]),
     "demo-officer-token": (
         "township-officer",
         ["visits:write", "ledger:read", "ledger:write", "pairing:read"],
     ),
     "demo-notify-token": ("notify-service", ["reporters:contact:read"]),
+    "demo-intake-token": ("intake-service", ["reporters:notices:read"]),
     "demo-open311-key": ("open311-public", ["complaints:write", "complaints:read"]),
 }
 

@@ -25,13 +25,16 @@ class Wakeup:
         self._conn: asyncpg.Connection | None = None
 
     async def __aenter__(self) -> Wakeup:
+        await self._listen()
+        return self
+
+    async def _listen(self) -> None:
         try:
             self._conn = await asyncpg.connect(self.dsn)
             await self._conn.add_listener(self.channel, lambda *_: self._event.set())
         except Exception:
-            log.warning("LISTEN unavailable; falling back to polling", extra={"channel": self.channel})
+            log.warning("LISTEN unavailable; polling until it comes back", extra={"channel": self.channel})
             self._conn = None
-        return self
 
     async def __aexit__(self, *exc: object) -> None:
         if self._conn is not None:
@@ -43,6 +46,10 @@ class Wakeup:
 
     async def wait(self, stop: asyncio.Event, seconds: float | None = None) -> None:
         """Return when notified, when `stop` is set, or after the fallback interval."""
+        if self._conn is None or self._conn.is_closed():
+            # The listening connection dropped (database restart): listen again, so the fallback
+            # poll stays a fallback and does not become the normal pace.
+            await self._listen()
         if self._event.is_set():
             self._event.clear()
             return

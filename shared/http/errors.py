@@ -7,7 +7,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+# SQLSTATE 22P05 untranslatable_character, 22021 character_not_in_repertoire.
+UNSTORABLE_TEXT = frozenset({"22P05", "22021"})
 
 
 class ApiError(Exception):
@@ -54,6 +58,18 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse(
             error_body("validation_failed", "the request is not valid", validation_details(exc.errors())),
+            status_code=422,
+        )
+
+    @app.exception_handler(DBAPIError)
+    async def _database(_: Request, exc: DBAPIError) -> JSONResponse:
+        # Text PostgreSQL cannot store (a NUL character, an invalid code point) is the caller's
+        # input, not a server fault; anything else is a server error and is raised on.
+        if getattr(exc.orig, "sqlstate", None) not in UNSTORABLE_TEXT:
+            raise exc
+        return JSONResponse(
+            error_body("validation_failed", "the request contains text that cannot be stored "
+                       "(e.g. a NUL character)"),
             status_code=422,
         )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from shared.events.catalog import Payload
@@ -50,18 +51,21 @@ async def stage_raw(
     event_id: str,
     value: bytes,
     headers: Sequence[tuple[str, bytes]],
+    if_absent: bool = False,
 ) -> None:
-    await session.execute(
-        outbox.insert().values(
-            event_id=event_id,
-            event_type=event_type,
-            aggregate_type=aggregate_type,
-            aggregate_id=key,
-            topic=topic,
-            value=value,
-            headers=[[k, v.decode("utf-8", "backslashreplace")] for k, v in headers],
-        )
+    """`if_absent`: an event already staged under the same id and topic is left as it is."""
+    stmt = pg_insert(outbox).values(
+        event_id=event_id,
+        event_type=event_type,
+        aggregate_type=aggregate_type,
+        aggregate_id=key,
+        topic=topic,
+        value=value,
+        headers=[[k, v.decode("utf-8", "backslashreplace")] for k, v in headers],
     )
+    if if_absent:
+        stmt = stmt.on_conflict_do_nothing(index_elements=["event_id", "topic"])
+    await session.execute(stmt)
 
 
 __all__ = ["encode_json", "envelope_for", "stage", "stage_raw"]

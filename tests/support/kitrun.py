@@ -91,14 +91,14 @@ async def start_relay(bootstrap: str, db: KitDatabase, fallback_poll_seconds: fl
 
 
 async def eventually(
-    probe: Callable[[], Awaitable[Any]], timeout: float = 30.0, interval: float = 0.1,
+    probe: Callable[[], Awaitable[Any]], seconds: float = 30.0, interval: float = 0.1,
     what: str = "condition",
 ) -> Any:
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + seconds
     last: Any = None
     while time.monotonic() < deadline:
         last = await probe()
         if last:
             return last
         await asyncio.sleep(interval)
-    raise TimeoutError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+    raise TimeoutError(f"timed out after {seconds}s waiting for {what} (last: {last!r})")

@@ -35,13 +35,13 @@ async def delete_topics(bootstrap: str, names: Iterable[str]) -> None:
         await admin.close()
 
 
-async def describe_partitions(bootstrap: str, names: Iterable[str], timeout: float = 10.0) -> dict[str, int]:
+async def describe_partitions(bootstrap: str, names: Iterable[str], seconds: float = 10.0) -> dict[str, int]:
     """Partition count per topic; waits out the moment after creation when a topic is not known yet."""
     wanted = list(names)
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="test-topics")
     await admin.start()
     found: dict[str, int] = {}
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + seconds
     try:
         while True:
             missing = [n for n in wanted if n not in found]
@@ -55,7 +55,7 @@ async def describe_partitions(bootstrap: str, names: Iterable[str], timeout: flo
         await admin.close()
 
 
-async def read_all(bootstrap: str, topic: str, timeout: float = 20.0) -> list[ConsumerRecord[Any, Any]]:
+async def read_all(bootstrap: str, topic: str, seconds: float = 20.0) -> list[ConsumerRecord[Any, Any]]:
     """Every record now on `topic`, from offset 0 to the end offsets seen at the start."""
     # Without a group, a subscription is assigned every partition of the topic.
     consumer = AIOKafkaConsumer(
@@ -64,7 +64,7 @@ async def read_all(bootstrap: str, topic: str, timeout: float = 20.0) -> list[Co
     )
     await consumer.start()
     try:
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + seconds
         while not consumer.assignment():
             if time.monotonic() > deadline:
                 raise TimeoutError(f"topic {topic} has no partitions")
@@ -86,15 +86,15 @@ async def read_all(bootstrap: str, topic: str, timeout: float = 20.0) -> list[Co
 
 async def wait_for_records(
     bootstrap: str, topic: str, done: Callable[[list[ConsumerRecord[Any, Any]]], bool],
-    timeout: float = 30.0, what: str = "records",
+    seconds: float = 30.0, what: str = "records",
 ) -> list[ConsumerRecord[Any, Any]]:
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + seconds
     while True:
         records = await read_all(bootstrap, topic)
         if done(records):
             return records
         if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout}s waiting for {what} on {topic}")
+            raise TimeoutError(f"timed out after {seconds}s waiting for {what} on {topic}")
         await asyncio.sleep(0.3)
 
 
@@ -105,11 +105,14 @@ def header(record: ConsumerRecord[Any, Any], name: str) -> str | None:
     return None
 
 
-async def committed_offsets(bootstrap: str, group: str, topic: str, partitions: int) -> dict[int, int | None]:
-    """A group's committed offsets, read without joining the group."""
+async def committed_offsets(
+    bootstrap: str, group: str, partitions: dict[str, int]
+) -> dict[tuple[str, int], int | None]:
+    """A group's committed offsets per (topic, partition), read without joining the group."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
     await consumer.start()
     try:
-        return {p: await consumer.committed(TopicPartition(topic, p)) for p in range(partitions)}
+        return {(t, p): await consumer.committed(TopicPartition(t, p))
+                for t, count in partitions.items() for p in range(count)}
     finally:
         await consumer.stop()

@@ -28,6 +28,8 @@ class ComplaintReceived(Payload):
     subject_name: str | None = None
     subject_unit: str | None = None
     escalate_up: bool = False
+    # Which commission's level handles it (town / county / city / province); set with 提级.
+    handling_level: str | None = None
     description: str
     amount_yuan: Decimal | None = None
     land_mu: Decimal | None = None
@@ -54,6 +56,7 @@ class VisitLogged(Payload):
     visited_on: date
     households_visited: int = Field(ge=0)
     problems_found: int = Field(ge=0)
+    persons_visited: int | None = Field(default=None, ge=0)  # 走访人次, the figure the county reports
 
     def subject(self) -> str:
         return self.visit_id

@@ -83,6 +83,9 @@ class ProblemEscalated(Payload):
     reason: str
     county_code: str
     at: datetime
+    # The level and area told at this tier (tier 1: the county; tier 2: the city, "3506").
+    to_level: str | None = None
+    to_area_code: str | None = None
 
     def subject(self) -> str:
         return self.problem_id
@@ -100,6 +103,9 @@ class DeadlineApproaching(Payload):
     overdue: bool
     officer_ids: list[str]
     at: datetime
+    # True when the due date crosses a year with no official holiday schedule yet (counted
+    # Monday to Friday); it may move when the schedule is published.
+    estimated: bool = False
 
     def subject(self) -> str:
         return self.problem_id
@@ -124,6 +130,25 @@ class ClassOfCaseOpened(Payload):
         return self.class_case_id
 
 
+class ClassOfCaseStatusChanged(Payload):
+    """类案促改进展: a class-of-case item moved (measure adopted 制度措施出台, reviewed 检视, closed 完结)."""
+
+    TYPE: ClassVar[str] = f"{PREFIX}.ledger.class_of_case.status_changed.v1"
+    TOPIC: ClassVar[Topic] = CLASS_CASES
+
+    class_case_id: str
+    county_code: str
+    from_status: str
+    to_status: str
+    action: str
+    actor: str
+    at: datetime
+    member_problem_ids: list[str] = Field(default_factory=list)
+
+    def subject(self) -> str:
+        return self.class_case_id
+
+
 PAYLOADS: tuple[type[Payload], ...] = (
     ProblemOpened,
     ProblemStatusChanged,
@@ -131,4 +156,5 @@ PAYLOADS: tuple[type[Payload], ...] = (
     ProblemEscalated,
     DeadlineApproaching,
     ClassOfCaseOpened,
+    ClassOfCaseStatusChanged,
 )

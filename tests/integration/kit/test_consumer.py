@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import pytest
 import sqlalchemy as sa
@@ -29,7 +29,7 @@ from tests.support.kitrun import (
     start_relay,
     visit_envelope,
 )
-from tests.support.topics import header, read_all, wait_for_records
+from tests.support.topics import header, wait_for_records
 
 pytestmark = pytest.mark.infra
 
@@ -62,7 +62,7 @@ async def applied_by(db: KitDatabase) -> Counter[str]:
     return Counter(rows)
 
 
-def has(db: KitDatabase, wanted: Callable[[list[str]], bool]) -> Callable[[], object]:
+def has(db: KitDatabase, wanted: Callable[[list[str]], bool]) -> Callable[[], Awaitable[bool]]:
     async def probe() -> bool:
         return wanted(await applied(db))
 
@@ -101,8 +101,11 @@ async def test_each_event_is_applied_once_and_a_republished_one_is_skipped(
         await eventually(has(kit_db, lambda rows: len(rows) >= 31), 30, what="31 effects")
         end = await running.kafka.end_offsets([TopicPartition(visits_topic, p) for p in range(6)])
         expected = {tp.partition: off for tp, off in end.items() if off}
-        await eventually(lambda: _eq(stored_positions(kit_db, name), expected), 10,
-                         what="positions at the end of every partition")
+
+        async def positions_at_end() -> bool:
+            return await stored_positions(kit_db, name) == expected
+
+        await eventually(positions_at_end, 10, what="positions at the end of every partition")
         await asyncio.sleep(0.5)  # anything still to come would show now
         stats = running.consumer.stats
         committed = {p: await running.kafka.committed(TopicPartition(visits_topic, p)) for p in expected}
@@ -116,10 +119,6 @@ async def test_each_event_is_applied_once_and_a_republished_one_is_skipped(
     assert committed == expected, "Kafka's offsets follow the database's positions"
     async with kit_db.engine.connect() as conn:
         assert await conn.scalar(sa.select(sa.func.count()).select_from(processed_events)) == 31
-
-
-async def _eq(value: object, expected: object) -> bool:
-    return await value == expected  # type: ignore[misc]
 
 
 async def test_a_malformed_record_goes_to_the_dlq_and_the_next_record_is_processed(
@@ -163,7 +162,7 @@ async def test_a_malformed_record_goes_to_the_dlq_and_the_next_record_is_process
     assert len(dlq) == len(bad)
     by_code = {header(r, "dlq_code"): r for r in dlq}
     assert set(by_code) == {code for code, _, _ in bad}
-    for code, hdrs, value in bad:
+    for code, _, value in bad:
         r = by_code[code]
         assert header(r, "dlq_reason"), code
         assert header(r, "dlq_consumer") == name
@@ -283,3 +282,33 @@ async def _both_assigned(*consumers: RunningConsumer) -> bool:
 
 def _record(env: Envelope) -> tuple[bytes, bytes, None, None, list[tuple[str, bytes]]]:
     return env.value(), env.key, None, None, env.headers()
+
+
+async def test_replaying_a_parked_record_does_not_block_its_partition(
+    kit_db: KitDatabase, visits_topic: str, bootstrap: str, producer: AIOKafkaProducer
+) -> None:
+    """A record read again after it was parked (a rewind, a lost commit acknowledgement, an operator's
+    replay) is parked already: it must not stop the partition behind it."""
+    key = b"one-partition"
+    await producer.send_and_wait(visits_topic, b"{not json", key=key, headers=visit_envelope("x").headers())
+    await send(producer, visits_topic, visit_envelope("first"), key=key)
+    name = unique("kit")
+    first = await start_consumer(bootstrap, kit_db, name, unique("group"), [visits_topic],
+                                 {VisitLogged.TYPE: recorder("a")})
+    try:
+        await eventually(has(kit_db, lambda rows: "vfirst" in rows), 30, what="the first pass")
+    finally:
+        await first.close()
+    async with kit_db.engine.begin() as conn:  # replay the partition from the start
+        await conn.execute(consumer_positions.update().values(next_offset=0))
+    await send(producer, visits_topic, visit_envelope("second"), key=key)
+    second = await start_consumer(bootstrap, kit_db, name, unique("group"), [visits_topic],
+                                  {VisitLogged.TYPE: recorder("a")})
+    try:
+        await eventually(has(kit_db, lambda rows: "vsecond" in rows), 20, what="the record behind the poison")
+    finally:
+        await second.close()
+    assert await applied(kit_db) == ["vfirst", "vsecond"]
+    async with kit_db.engine.connect() as conn:
+        parked = (await conn.execute(sa.text("SELECT count(*) FROM outbox WHERE event_type = 'dead_letter'")))
+        assert parked.scalar() == 1, "parked once"

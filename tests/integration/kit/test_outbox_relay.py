@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 
 import pytest
 import sqlalchemy as sa
@@ -29,6 +30,13 @@ async def unpublished(db: KitDatabase) -> int:
             sa.select(sa.func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))) or 0)
 
 
+def all_published(db: KitDatabase) -> Callable[[], Awaitable[bool]]:
+    async def probe() -> bool:
+        return await unpublished(db) == 0
+
+    return probe
+
+
 async def test_relay_publishes_staged_rows_with_cloudevents_headers_and_marks_them(
     kit_db: KitDatabase, visits_topic: str, bootstrap: str
 ) -> None:
@@ -42,7 +50,7 @@ async def test_relay_publishes_staged_rows_with_cloudevents_headers_and_marks_th
                     staged[env.id] = env
     relay = await start_relay(bootstrap, kit_db)
     try:
-        await eventually(lambda: _is_zero(unpublished(kit_db)), 15, what="every row published")
+        await eventually(all_published(kit_db), 15, what="every row published")
     finally:
         await relay.close()
 
@@ -78,24 +86,20 @@ async def test_relay_publishes_staged_rows_with_cloudevents_headers_and_marks_th
     assert relay.relay.stats.published == 40
 
 
-async def _is_zero(count: object) -> bool:
-    return await count == 0  # type: ignore[misc]
-
-
 async def test_listen_notify_wakes_the_relay_well_before_the_fallback_poll(
     kit_db: KitDatabase, visits_topic: str, bootstrap: str
 ) -> None:
     relay = await start_relay(bootstrap, kit_db, fallback_poll_seconds=2.0)
     latencies = []
     try:
-        await eventually(lambda: _is_zero(unpublished(kit_db)), 10, what="an idle relay")
+        await eventually(all_published(kit_db), 10, what="an idle relay")
         for n in range(5):
             # Each row is committed right after the previous one was published, i.e. while the relay
             # has just gone back to sleep: without a NOTIFY it would wait out the 2 s poll.
             async with kit_db.sessions() as session, session.begin():
                 await stage(session, visit(f"fast-{n}"), SOURCE)
             committed = time.monotonic()
-            await eventually(lambda: _is_zero(unpublished(kit_db)), 5, interval=0.01,
+            await eventually(all_published(kit_db), 5, interval=0.01,
                              what="the row to be published")
             latencies.append(time.monotonic() - committed)
     finally:
@@ -130,7 +134,7 @@ async def test_a_rolled_back_transaction_publishes_nothing(
                 raise RuntimeError("the state change failed")
         async with kit_db.sessions() as session, session.begin():
             await stage(session, visit("committed"), SOURCE)
-        await eventually(lambda: _is_zero(unpublished(kit_db)), 10, what="the committed row")
+        await eventually(all_published(kit_db), 10, what="the committed row")
     finally:
         await relay.close()
     records = await read_all(bootstrap, visits_topic)

@@ -60,7 +60,8 @@ def assert_error(r: httpx.Response, status: int, code: str) -> dict[str, object]
     assert body["error"]["code"] == code
     assert isinstance(body["error"]["message"], str) and body["error"]["message"]
     assert isinstance(body["error"]["details"], list)
-    return body["error"]
+    error: dict[str, object] = body["error"]
+    return error
 
 
 async def test_missing_token_is_401(client: httpx.AsyncClient) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 
 import pytest
@@ -22,21 +23,21 @@ def test_a_bad_count_is_refused_loudly() -> None:
 
 def test_only_the_nth_hit_kills(monkeypatch: pytest.MonkeyPatch) -> None:
     kills: list[tuple[int, int]] = []
-    monkeypatch.setattr(faults.os, "kill", lambda pid, sig: kills.append((pid, sig)))
+    monkeypatch.setattr(os, "kill", lambda pid, sig: kills.append((pid, sig)))
     monkeypatch.setattr(faults, "_armed", {"relay.after_publish": 3})
     monkeypatch.setattr(faults, "_counts", {})
     for _ in range(2):
         faults.failpoint("relay.after_publish")
     assert kills == []
     faults.failpoint("relay.after_publish")
-    assert kills == [(faults.os.getpid(), signal.SIGKILL)]
+    assert kills == [(os.getpid(), signal.SIGKILL)]
     faults.failpoint("relay.after_publish")  # fired once; later hits pass
     assert len(kills) == 1
 
 
 def test_unarmed_points_do_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     kills: list[object] = []
-    monkeypatch.setattr(faults.os, "kill", lambda *a: kills.append(a))
+    monkeypatch.setattr(os, "kill", lambda *a: kills.append(a))
     monkeypatch.setattr(faults, "_armed", {"other": 1})
     monkeypatch.setattr(faults, "_counts", {})
     for _ in range(5):
