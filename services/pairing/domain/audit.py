@@ -98,7 +98,7 @@ def conflict_codes(
     return codes
 
 
-def _role_ok(officer: Officer, role: str) -> bool:
+def role_ok(officer: Officer, role: str) -> bool:
     if role == "lead":
         return officer.kind is not OfficerKind.VILLAGE_SUPERVISOR
     if role in _SPECIALIST_ROLES:
@@ -135,7 +135,7 @@ def audit(teams: Sequence[Team], inp: PairingInput, policy: Policy) -> list[Viol
                 out.append(Violation(problem.id, member.officer_id, UNKNOWN_OFFICER))
                 continue
             new_cases[officer.id] += 1
-            if not _role_ok(officer, member.role.value):
+            if not role_ok(officer, member.role.value):
                 out.append(Violation(problem.id, officer.id, NOT_QUALIFIED))
             codes = conflict_codes(
                 officer,

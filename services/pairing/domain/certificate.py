@@ -28,7 +28,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .audit import _role_ok, conflict_codes
+from .audit import conflict_codes, role_ok
 from .model import PairingInput, PastAssignment
 from .policy import Policy, Role
 
@@ -108,7 +108,7 @@ def certificate_bound(
     for slot in slots:
         problem = problems[slot.problem_id]
         for officer in inp.officers:
-            if not _role_ok(officer, slot.role.value):
+            if not role_ok(officer, slot.role.value):
                 continue
             codes = conflict_codes(
                 officer,

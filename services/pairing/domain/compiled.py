@@ -11,9 +11,11 @@ mask per role.
 
 Arc cost of (slot, officer) = real cost * scale + tie-break, where tie-break is a keyed
 blake2b digest of each id mixed per pair (multiply-xorshift of the two 64-bit digests, top 8
-bits). scale = 256 * (slots + 1) keeps the sum of all tie-breaks below one unit of real cost,
-so every optimum of the scaled problem is an optimum of the real one; among real optima the
-tie-break picks one that does not favour low ids and cannot be steered without the key.
+bits). scale = 256 * (slots * b + 1) (b the slot supply, 1 unless randomised) keeps the sum of all
+tie-breaks below one unit of real cost,
+so every optimum of the scaled problem is an optimum of the real one; among the real optima
+of the network solved the tie-break picks one that does not favour low ids and cannot be
+steered without the key (policy.tiebreak_key).
 """
 
 from __future__ import annotations
@@ -52,7 +54,8 @@ def mix(hp: U64, ho: U64) -> I64:
     x = x * _MIX1
     x = np.bitwise_xor(x, x >> np.uint64(29))
     x = x * _MIX2
-    return (x >> np.uint64(64 - TIEBREAK_BITS)).astype(np.int64)
+    out: I64 = (x >> np.uint64(64 - TIEBREAK_BITS)).astype(np.int64)
+    return out
 
 
 def ranges(starts: I64, counts: I64) -> I64:
@@ -79,7 +82,7 @@ class Block:
 class Compiled:
     """Arrays of one PairingInput under one Policy (see module docstring)."""
 
-    def __init__(self, inp: PairingInput, policy: Policy) -> None:
+    def __init__(self, inp: PairingInput, policy: Policy, supply: int = 1) -> None:
         self.inp = inp
         self.policy = policy
         self.officers: list[Officer] = sorted(inp.officers, key=lambda o: o.id)
@@ -103,7 +106,8 @@ class Compiled:
         key = policy.tiebreak_key
         self.h_off = np.array([id_digest(key, "o", o.id) for o in self.officers], np.uint64)
         self.h_prob = np.array([id_digest(key, "p", p.id) for p in self.problems], np.uint64)
-        self.scale = (1 << TIEBREAK_BITS) * (self.n_slots + 1)
+        # `supply` b > 1 in randomised mode: flows are then up to b per slot
+        self.scale = (1 << TIEBREAK_BITS) * (self.n_slots * supply + 1)
 
     def _places(self) -> None:
         counties = sorted(
@@ -114,6 +118,10 @@ class Compiled:
         cities = sorted({c[:4] for c in counties})
         city_index = {c: i for i, c in enumerate(cities)}
         self.county_city = np.array([city_index[c[:4]] for c in counties], np.int32)
+        w = self.policy.weights
+        same_city = self.county_city[:, None] == self.county_city[None, :]
+        self.travel_table = np.where(same_city, w.mid, w.far).astype(np.int64)
+        np.fill_diagonal(self.travel_table, w.near)
 
     def _officer_arrays(self) -> None:
         open_cases = dict(self.inp.open_cases)
@@ -129,7 +137,9 @@ class Compiled:
         now = self.inp.context.round
         self.workload = np.array(
             [
-                sum(1 for h in self.history_by_officer.get(o.id, ()) if 0 <= now - h.round < horizon)
+                sum(
+                    1 for h in self.history_by_officer.get(o.id, ()) if 0 <= now - h.round < horizon
+                )
                 for o in offs
             ],
             np.int64,
@@ -158,8 +168,12 @@ class Compiled:
         self.slot_role = np.array(slot_role, np.int64)
         self.n_slots = len(slot_prob)
         self.prob_pref = np.array(pref, np.int64)
-        self.prob_county = np.array([self.county_index[p.county_code] for p in self.problems], np.int32)
-        self.prob_city = self.county_city[self.prob_county] if self.n_prob else np.zeros(0, np.int32)
+        self.prob_county = np.array(
+            [self.county_index[p.county_code] for p in self.problems], np.int32
+        )
+        self.prob_city = (
+            self.county_city[self.prob_county] if self.n_prob else np.zeros(0, np.int32)
+        )
         self.prob_escalated = np.array([p.escalated for p in self.problems], bool)
         soft = {Role.LEAD, Role.MEMBER}
         self.role_soft = np.array([r in soft for r in ROLES], bool)
@@ -211,6 +225,7 @@ class Compiled:
                 c = self.county_index.get(h.town_code[:6])
                 if c is not None and 0 <= now - h.round < self.policy.recency_rounds:
                     self.rec[j, c] += 1
+        self.rec_any = bool(self.rec.any())
 
     # -- per-slot blocks ------------------------------------------------------------------
 
@@ -218,13 +233,14 @@ class Compiled:
         """(travel, mismatch, recency, tie-break) of problems p in roles r for officers o;
         the three index arrays broadcast against each other."""
         w = self.policy.weights
-        same_county = self.off_county[o] == self.prob_county[p]
-        same_city = self.off_city[o] == self.prob_city[p]
-        travel = np.where(same_county, w.near, np.where(same_city, w.mid, w.far)).astype(np.int64)
+        travel = self.travel_table[self.prob_county[p], self.off_county[o]]
         pref = self.prob_pref[p]
         lacks = (self.off_skills[o] & pref) == 0
         mismatch = (w.mismatch * (self.role_soft[r] & (pref != 0) & lacks)).astype(np.int64)
-        recency = (w.recency * self.rec[o, self.prob_county[p]]).astype(np.int64)
+        if self.rec_any:
+            recency = (w.recency * self.rec[o, self.prob_county[p]]).astype(np.int64)
+        else:  # no history: skip a gather over every pair
+            recency = np.broadcast_to(np.zeros(1, np.int64), np.shape(travel))
         tie = mix(self.h_prob[p], self.h_off[o])
         return travel, mismatch, recency, tie
 

@@ -112,7 +112,10 @@ def officer_blocks(
             if key is not None:
                 blocks.append((key, Reason.DECLARED_RELATION_PLACE))
     for past in own_history:
-        if past.officer_id == officer.id and 0 <= context.round - past.round <= policy.recent_rounds:
+        if (
+            past.officer_id == officer.id
+            and 0 <= context.round - past.round <= policy.recent_rounds
+        ):
             blocks.append(("T:" + past.town_code, Reason.RECENT_SAME_TOWN))
     return blocks
 

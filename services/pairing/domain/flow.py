@@ -16,11 +16,12 @@ and its integral optimum divided by b is an optimal LP solution (network matrice
 unimodular).
 
 Potentials: `potentials` returns shortest-path distances d from a virtual root in the residual
-network of an optimal flow (Bellman-Ford, vectorised, rounds until no distance changes). For
-every residual arc d(v) <= d(u) + c(u, v). An arc left out of the sparse network can be added
-without changing the optimum iff c(s, o) + d(s) - d(o) >= 0 (the distances stay valid
-potentials, so no negative cycle appears); see optimiser.py for how this keeps sparsification
-exact.
+network of an optimal flow (Bellman-Ford, vectorised, rounds until no distance changes), for
+the arc costs or for other costs under which the flow is also optimal (the real costs without
+the tie-break, see optimiser.py). For every residual arc d(v) <= d(u) + c(u, v). An arc left
+out of the sparse network can be added without changing the optimum iff
+c(s, o) + d(s) - d(o) >= 0 (the distances stay valid potentials, so no negative cycle
+appears); see optimiser.py for how this keeps sparsification exact.
 """
 
 from __future__ import annotations
@@ -69,7 +70,9 @@ class Network:
         head = np.where(via, self.pair_node0 + self.arc_pair, s + self.arc_off)
         load_tail = np.repeat(np.arange(o, dtype=np.int64) + s, self.remaining)
         load_cost = np.concatenate(self.load_cost) if o else np.zeros(0, np.int64)
-        self.tail = np.concatenate([self.arc_slot, self.pair_node0 + np.arange(self.n_pairs), load_tail])
+        self.tail = np.concatenate(
+            [self.arc_slot, self.pair_node0 + np.arange(self.n_pairs), load_tail]
+        )
         self.head = np.concatenate([head, s + self.pair_off, np.full(len(load_tail), self.sink)])
         self.cap = np.concatenate(
             [np.full(len(head) + self.n_pairs, self.a), np.full(len(load_tail), self.b)]
@@ -111,20 +114,21 @@ class Network:
 
     # -- residual network ------------------------------------------------------------------
 
-    def residual(self, flow: I64) -> tuple[I64, I64, I64]:
+    def residual(self, flow: I64, cost: I64 | None = None) -> tuple[I64, I64, I64]:
+        arc_cost = self.cost if cost is None else cost
         fwd = flow < self.cap
         bwd = flow > 0
         tail = np.concatenate([self.tail[fwd], self.head[bwd]])
         head = np.concatenate([self.head[fwd], self.tail[bwd]])
-        cost = np.concatenate([self.cost[fwd], -self.cost[bwd]])
-        return tail, head, cost
+        res = np.concatenate([arc_cost[fwd], -arc_cost[bwd]])
+        return tail, head, res
 
-    def potentials(self, flow: I64) -> I64:
+    def potentials(self, flow: I64, cost: I64 | None = None) -> I64:
         """Shortest distances from a virtual root (0 to every node) in the residual network.
 
         Bellman-Ford by rounds, relaxing only the out-arcs of nodes whose distance moved in
         the previous round (a node can only improve through a predecessor that improved)."""
-        tail, head, cost = self.residual(flow)
+        tail, head, cost = self.residual(flow, cost)
         order = np.argsort(tail, kind="stable")
         tail, head, cost = tail[order], head[order], cost[order]
         start = np.searchsorted(tail, np.arange(self.n_nodes + 1))

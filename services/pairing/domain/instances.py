@@ -83,9 +83,7 @@ class Divisions:
 
 def parse_divisions(counties_csv: str, towns_csv: str, villages_csv: str) -> Divisions:
     counties = {r["code"]: r["name"] for r in csv.DictReader(io.StringIO(counties_csv))}
-    towns = {
-        r["code"]: (r["name"], r["areaCode"]) for r in csv.DictReader(io.StringIO(towns_csv))
-    }
+    towns = {r["code"]: (r["name"], r["areaCode"]) for r in csv.DictReader(io.StringIO(towns_csv))}
     villages = {
         r["code"]: (r["name"], r["streetCode"]) for r in csv.DictReader(io.StringIO(villages_csv))
     }
@@ -142,6 +140,7 @@ def make_officers(
     n_village = int(n_officers * village_share)
     n_town = max(0, n_officers - n_county - n_village)
     specs: list[tuple[OfficerKind, Post, Skill | None]] = []
+    must: Skill | None
     for i in range(n_county):
         county = counties[i % len(counties)]
         kind = OfficerKind.COUNTY_DEPT if (i // len(counties)) % 3 else OfficerKind.DISPATCHED_GROUP
@@ -151,10 +150,18 @@ def make_officers(
     rng.shuffle(town_order)
     for i in range(n_town):
         town = town_order[i % len(town_order)]
-        specs.append((OfficerKind.TOWNSHIP, Post(f"{div.towns[town][0]}纪委", town[:6], town), None))
+        specs.append(
+            (OfficerKind.TOWNSHIP, Post(f"{div.towns[town][0]}纪委", town[:6], town), None)
+        )
     for _ in range(n_village):
         v = rng.choice(villages)
-        specs.append((OfficerKind.VILLAGE_SUPERVISOR, Post(f"{div.villages[v][0]}监委会", v[:6], v[:9], v), None))
+        specs.append(
+            (
+                OfficerKind.VILLAGE_SUPERVISOR,
+                Post(f"{div.villages[v][0]}监委会", v[:6], v[:9], v),
+                None,
+            )
+        )
     officers = []
     for i, (kind, post, must) in enumerate(specs):
         local = [t for t in by_county.get(post.county_code, []) if t in villages_by_town]
@@ -195,7 +202,10 @@ def make_problems(
     source's repeated reports); each problem is in its subject's real village."""
     villages = sorted(div.villages)
     n_subjects = subjects if subjects is not None else max(1, n_problems // 10)
-    pool = [(v, f"cadre:{v}:{rng.randint(1, 3)}") for v in rng.sample(villages, min(n_subjects, len(villages)))]
+    pool = [
+        (v, f"cadre:{v}:{rng.randint(1, 3)}")
+        for v in rng.sample(villages, min(n_subjects, len(villages)))
+    ]
     problems = []
     for i in range(n_problems):
         v, subject = rng.choice(pool)

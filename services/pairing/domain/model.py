@@ -12,7 +12,7 @@ re-run it on the recorded inputs and get the same bytes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
@@ -243,7 +243,4 @@ class PairingInput:
     problems: tuple[Problem, ...]
     context: Context
     history: tuple[PastAssignment, ...] = ()
-    open_cases: tuple[tuple[str, int], ...] = field(default=())
-
-    def open_cases_of(self) -> dict[str, int]:
-        return dict(self.open_cases)
+    open_cases: tuple[tuple[str, int], ...] = ()

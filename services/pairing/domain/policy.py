@@ -18,10 +18,10 @@ Cost (all integers, one unit ~ one tenth of an hour of an officer's time):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Mapping
 
 from .model import Category, Level, Officer, Skill
 
@@ -86,21 +86,27 @@ class Policy:
     """Rules of one commission. `served_years` N and `recent_rounds` M are the conflict
     windows; `escalated_same_county` says whether an escalated (提级) case stays with the
     county commission directly above the town (True) or may go to any county's commission.
-    The last three numbers only tune the optimiser's speed (see optimiser.py), never its
-    answer."""
+    The fields from `candidates_per_slot` on only tune the optimiser's speed (see
+    optimiser.py), never the real cost of its answer."""
 
     served_years: int = 3
     recent_rounds: int = 2
     recency_rounds: int = 6
     balance_rounds: int = 12
     escalated_same_county: bool = True
-    templates: Mapping[Category, tuple[Role, ...]] = field(default_factory=lambda: DEFAULT_TEMPLATES)
-    preferred_skill: Mapping[Category, Skill | None] = field(default_factory=lambda: DEFAULT_PREFERRED_SKILL)
+    templates: Mapping[Category, tuple[Role, ...]] = field(
+        default_factory=lambda: DEFAULT_TEMPLATES
+    )
+    preferred_skill: Mapping[Category, Skill | None] = field(
+        default_factory=lambda: DEFAULT_PREFERRED_SKILL
+    )
     weights: CostWeights = field(default_factory=CostWeights)
-    candidates_per_slot: int = 16
-    spread_per_slot: int = 8
+    candidates_per_slot: int = 8
+    spread_per_slot: int = 4
+    reprice_rounds: int = 2
+    reprice_per_slot: int = 24
     pricing_per_slot: int = 8
-    pair_seed_rank: int = 1000
+    pricing_margin: int = 0
     tiebreak_key: bytes = b"pairing-tiebreak-v1"
 
     def roles_for(self, category: Category) -> tuple[Role, ...]:

@@ -112,7 +112,9 @@ class Assignment:
             "q": frac_str(self.q) if self.q is not None else None,
             "total_cost": self.total_cost,
             "objective": self.objective,
-            "expected_cost": frac_str(self.expected_cost) if self.expected_cost is not None else None,
+            "expected_cost": frac_str(self.expected_cost)
+            if self.expected_cost is not None
+            else None,
             "teams": [
                 {
                     "problem_id": t.problem_id,
