@@ -9,6 +9,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from shared.logs import configure_logging
 from shared.migrations import upgrade
 from shared.settings import ServiceSettings
 
@@ -27,6 +28,8 @@ def main(
     parser.add_argument("args", nargs=argparse.REMAINDER)
     ns = parser.parse_args(argv)
     settings = settings_factory()
+    # JSON logs from the first line on: composition roots may log while they build.
+    configure_logging(settings.service_name, settings.log_level)
     if ns.command == "migrate":
         upgrade(migrations_dir, settings.database_url)
         print(f"{service}: database migrated")

@@ -16,9 +16,10 @@ from datetime import UTC, datetime
 from shared.tracing import current_traceparent, trace_id
 
 _PATTERNS = (
-    (re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)"), "[身份证号]"),
-    (re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)"), "[手机号]"),
-    (re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)"), "[电话]"),
+    # Bounded by anything but letters, digits and hyphens, so ids (UUIDs, hashes) stay searchable.
+    (re.compile(r"(?<![0-9A-Za-z-])\d{17}[\dXx](?![0-9A-Za-z-])"), "[身份证号]"),
+    (re.compile(r"(?<![0-9A-Za-z-])1[3-9]\d{9}(?![0-9A-Za-z-])"), "[手机号]"),
+    (re.compile(r"(?<![0-9A-Za-z-])0\d{2,3}-?\d{7,8}(?![0-9A-Za-z-])"), "[电话]"),
     # ASCII only: `\w` would swallow the Chinese text around an address.
     (re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"), "[邮箱]"),
 )

@@ -33,7 +33,7 @@ DEMO_TOKENS: dict[str, tuple[str, list[str]]] = {
     "demo-hotline-token": ("hotline-12345", ["complaints:write", "complaints:read", "subscriptions:write"]),
     "demo-officer-token": (
         "township-officer",
-        ["visits:write", "ledger:read", "ledger:write", "pairing:read"],
+        ["visits:write", "ledger:read", "ledger:write", "pairing:read", "pairing:recuse"],
     ),
     "demo-notify-token": ("notify-service", ["reporters:contact:read"]),
     "demo-intake-token": ("intake-service", ["reporters:notices:read"]),

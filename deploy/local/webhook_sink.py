@@ -43,7 +43,18 @@ def serve(port: int, out: Path) -> None:
         def log_message(self, *args: object) -> None:
             return
 
-    ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
+    class Server(ThreadingHTTPServer):
+        # A listen backlog a real receiver would have: the default of 5 refuses connections under
+        # a burst, which would measure this stand-in instead of the sender.
+        request_queue_size = 1024
+        daemon_threads = True
+
+        def handle_error(self, request: object, client_address: object) -> None:
+            if not isinstance(sys.exc_info()[1], ConnectionError):  # a client closing keep-alive
+                super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+    Handler.protocol_version = "HTTP/1.1"  # keep-alive
+    Server(("127.0.0.1", port), Handler).serve_forever()
 
 
 if __name__ == "__main__":

@@ -18,6 +18,9 @@ class TeamMember(BaseModel):
     town_code: str | None = None
     county_code: str | None = None
     unit: str | None = None
+    # The member's chance of being drawn for this team, a reduced fraction "n/d" ("1/1" in exact
+    # mode; at most q in randomised mode). Optional: added after v1 was first published.
+    probability: str | None = Field(default=None, pattern=r"^\d+/\d+$")
 
 
 class TeamAssigned(Payload):
@@ -35,6 +38,8 @@ class TeamAssigned(Payload):
     exclusions: dict[str, int] = Field(default_factory=dict)
     replaces_assignment_id: str | None = None
     at: datetime
+    # Randomised mode: the cap on any officer's chance ("n/d"). Optional, added after v1.
+    q: str | None = Field(default=None, pattern=r"^\d+/\d+$")
 
     def subject(self) -> str:
         return self.problem_id

@@ -1,0 +1,1 @@
+"""What docker-compose.yml runs besides the services: the container healthcheck, database init."""
