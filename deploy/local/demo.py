@@ -63,7 +63,16 @@ def seed(stack: Stack, token: str = "demo-admin-token") -> dict[str, Any]:
     pairing = stack.services["pairing"].url
     headers = {"Authorization": f"Bearer {token}"}
     officers = demo_officers()
+    notify = stack.services["notify"].url if "notify" in stack.services else None
     with httpx.Client(headers=headers, timeout=10) as client:
         for officer in officers:
             client.put(f"{pairing}/officers/{officer['id']}", json=officer).raise_for_status()
+            if notify:
+                # Reserved example domain: demo mail goes to the development file sink.
+                contact = {"email": f"{officer['id'].lower()}@example.org", "channels": ["email"]}
+                client.put(f"{notify}/officers/{officer['id']}/contact", json=contact).raise_for_status()
+        if notify:
+            for county in zhangzhou_counties():
+                contact = {"email": f"jw{county['code']}@example.org", "channels": ["email"]}
+                client.put(f"{notify}/counties/{county['code']}/contact", json=contact).raise_for_status()
     return {"officers": len(officers), "towns": len(zhangzhou_towns())}

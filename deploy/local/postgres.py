@@ -64,7 +64,7 @@ class PostgresNode:
             [self._bin("pg_ctl"), "-D", str(self.pgdata), "status"],
             capture_output=True, **self._run_as(),  # type: ignore[call-overload]
         )
-        return res.returncode == 0
+        return bool(res.returncode == 0)
 
     def start(self) -> str:
         kwargs = self._run_as()

@@ -150,6 +150,8 @@ class Stack:
             "KAFKA_BOOTSTRAP_SERVERS": self.infra.kafka_bootstrap,
             "KAFKA_TOPIC_PREFIX": self.namespace,
             "HTTP_PORT": str(self.ports[name]),
+            # notify resolves reporters' contact details through intake's internal endpoint.
+            "INTAKE_URL": f"http://127.0.0.1:{self.ports['intake']}",
             "PYTHONPATH": str(ROOT),
             **self.env,
         }
@@ -166,8 +168,9 @@ class Stack:
             upgrade(ROOT / "services" / name / "migrations", self.database_url(name))
 
     def start(self, only: tuple[str, ...] = SERVICES) -> None:
-        for name in only:
+        for name in SERVICES:
             self.ports.setdefault(name, free_port())
+        for name in only:
             svc = ServiceProcess(name, self.ports[name], self.service_env(name),
                                  self.run_dir / "logs" / f"{name}.log")
             self.services[name] = svc

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
 import json
 import statistics
 import sys
@@ -26,12 +27,37 @@ import httpx
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from deploy.local.demo import demo_officers  # noqa: E402
 from deploy.local.kafka import KafkaNode  # noqa: E402
 from deploy.local.postgres import PostgresNode  # noqa: E402
 from deploy.local.stack import Infra  # noqa: E402
-from tests.support.stacks import HOTLINE, complaint, running_stack  # noqa: E402
+from shared.settings import demo_callers  # noqa: E402
+from tests.support.stacks import ADMIN, HOTLINE, complaint, running_stack  # noqa: E402
 
-VILLAGES = ["350623104210", "350602001001", "350628100201", "350624100201", "350605100201"]
+CATEGORIES = ("sanzi", "bidding", "conduct", "benefits", "ecology", "livelihood", "other")
+# Measure new problems, each one assigned a team: one complaint per (village, category), so intake
+# does not merge them as reports of one problem (重复举报归并), for up to 2,135 x 7 complaints.
+with (ROOT / "data" / "divisions" / "zhangzhou_villages.csv").open(encoding="utf-8") as _fh:
+    VILLAGES = [row["code"] for row in csv.DictReader(_fh)]
+
+
+def place_of(i: int) -> tuple[str, str]:
+    return VILLAGES[i % len(VILLAGES)], CATEGORIES[(i // len(VILLAGES)) % len(CATEGORIES)]
+
+
+def unthrottled_callers() -> str:
+    """The demo callers, with the load generator's (hotline) rate limit above the offered rate."""
+    return json.dumps([
+        {**c.model_dump(), "rate_per_second": 10_000.0, "burst": 10_000} for c in demo_callers()
+    ])
+
+
+def seed_roomy_officers(pairing: str) -> None:
+    """The demo officers with room for every problem of the run (pairing caps a caseload at 100)."""
+    with httpx.Client(headers=ADMIN, timeout=10) as client:
+        for officer in demo_officers():
+            r = client.put(f"{pairing}/officers/{officer['id']}", json={**officer, "capacity": 100})
+            r.raise_for_status()
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -40,7 +66,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[idx]
 
 
-async def drive(intake: str, rate: float, duration: float, run: str) -> dict[str, float]:
+async def drive(intake: str, rate: float, duration: float, run: str) -> tuple[dict[str, float], int]:
     acked: dict[str, float] = {}
     errors = 0
     total = int(rate * duration)
@@ -50,8 +76,13 @@ async def drive(intake: str, rate: float, duration: float, run: str) -> dict[str
 
         async def one(i: int) -> None:
             nonlocal errors
-            body = complaint(i, village=VILLAGES[i % len(VILLAGES)], external_ref=f"{run}-{i}")
-            r = await client.post(f"{intake}/complaints", json=body)
+            village, category = place_of(i)
+            body = complaint(i, village=village, category=category, external_ref=f"{run}-{i}")
+            try:
+                r = await client.post(f"{intake}/complaints", json=body)
+            except httpx.HTTPError:
+                errors += 1  # intake could not take it in time: counted, not fatal to the run
+                return
             if r.status_code == 201:
                 acked[r.json()["complaint_id"]] = time.time()
             else:
@@ -66,7 +97,7 @@ async def drive(intake: str, rate: float, duration: float, run: str) -> dict[str
         await asyncio.gather(*tasks)
     if errors:
         print(f"{errors} complaints were refused", file=sys.stderr)
-    return acked
+    return acked, errors
 
 
 def main() -> int:
@@ -82,9 +113,11 @@ def main() -> int:
     run = uuid.uuid4().hex[:6]
     try:
         with tempfile.TemporaryDirectory() as tmp, running_stack(
-            infra, Path(tmp), f"b{run}.", env={"LOG_LEVEL": "WARNING"}
+            infra, Path(tmp), f"b{run}.", env={"LOG_LEVEL": "WARNING", "CALLERS": unthrottled_callers()},
+            seed_officers=False,
         ) as (stack, sink):
-            acked = asyncio.run(drive(stack.services["intake"].url, args.rate, args.duration, run))
+            seed_roomy_officers(stack.services["pairing"].url)
+            acked, refused = asyncio.run(drive(stack.services["intake"].url, args.rate, args.duration, run))
             deadline = time.monotonic() + 60
             latencies: dict[str, float] = {}
             while time.monotonic() < deadline and len(latencies) < len(acked):
@@ -104,6 +137,7 @@ def main() -> int:
         "rate_per_s": args.rate,
         "duration_s": args.duration,
         "complaints_acknowledged": len(acked),
+        "complaints_refused": refused,
         "webhooks_matched": len(values),
         "p50_ms": round(statistics.median(values), 1) if values else None,
         "p99_ms": round(percentile(values, 0.99), 1) if values else None,

@@ -1,133 +1,261 @@
-"""Deliver due notifications: claim, send with the notification id as idempotency key, record.
+"""Deliver due notifications (发送): claim, send with the key as idempotency key, record.
 
-Claiming sets a lease (status `sending`, `next_attempt_at` = now + lease) and commits before any
-network call, so a crashed sender's rows come back after the lease. The provider receives the
-notification id as `Idempotency-Key`; if we crash after it accepted and before we wrote the
-status, the retry is answered as a duplicate, which counts as delivered (GOV.UK Notify practice).
+Per channel, one loop claims due rows (`FOR UPDATE SKIP LOCKED`, so several senders share the
+work) and stores `sending` with a lease *before* any provider hears of them; the sends then
+run concurrently (up to SENDER_CONCURRENCY per channel, so a slow SMS gateway never holds up
+webhooks) and each batch's outcomes are recorded in one transaction through the domain's
+`Delivery.record`, which also yields the NotificationDelivered / NotificationFailed events and
+the dead letter (staged in the same transaction).
+
+Sent once across crashes: if this process dies after a provider accepted and before the
+outcome was written (failpoint `sender.after_provider_accept`), the row stays `sending` until
+its lease ends, another attempt goes out under the same key, the provider answers "duplicate",
+and that counts as delivered. Email is the exception: SMTP has no idempotency key, so a crash
+in that window can deliver a second copy (with the same Message-ID, which mail systems can
+deduplicate on).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
+from collections.abc import Awaitable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import sqlalchemy as sa
+from prometheus_client import CollectorRegistry, Counter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.notify.adapters.tables import NotificationRow, SubscriptionRow
-from services.notify.domain.signing import sign
+from services.notify.adapters.deliveries import delivery_of, notification_of, state_values
+from services.notify.adapters.outbox_batch import stage_all
+from services.notify.adapters.providers.base import Provider
+from services.notify.adapters.providers.compose import compose
+from services.notify.adapters.tables import dead_letters, notifications
+from services.notify.domain.delivery import DeliveryStatus, InvalidTransition, NotDue
+from services.notify.domain.notification import Channel, Notification
+from services.notify.domain.retry import RetryPolicy, SendResult
+from services.notify.domain.templates import TemplateError
+from services.notify.service_layer.addresses import AddressBook, Resolved
+from services.notify.service_layer.plan import SOURCE
 from services.notify.settings import NotifySettings
 from shared.events.catalog import NotificationDelivered, NotificationFailed
 from shared.faults import failpoint
-from shared.outbox.writer import stage
 from shared.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
-SOURCE = "/supervision/notify"
-notifications = NotificationRow.__table__  # type: ignore[attr-defined]
-subscriptions = SubscriptionRow.__table__  # type: ignore[attr-defined]
+WAKEUP_CHANNEL = "notifications_due"  # NOTIFYed by the insert trigger (migration 0001)
+_BY_KEY = notifications.c.key == sa.bindparam("b_key")
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    notification: Notification
+    attempt: int
+    address: Resolved | None = None  # None: resolved at send time (reporters, through intake)
+
+    @property
+    def key(self) -> str:
+        return self.notification.key
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _update_states(session: AsyncSession, updates: list[dict[str, Any]]) -> None:
+    if updates:
+        await session.execute(notifications.update().where(_BY_KEY), updates)
+
+
+class _Lane:
+    """The sends in flight on one channel, bounded."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.in_flight = 0
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.freed = asyncio.Event()
+
+    def room(self) -> int:
+        return self.capacity - self.in_flight
+
+    def spawn(self, size: int, work: Awaitable[None]) -> None:
+        self.in_flight += size
+
+        async def run() -> None:
+            try:
+                await work
+            finally:
+                self.in_flight -= size
+                self.freed.set()
+
+        task = asyncio.create_task(run())
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def wait_for_room(self, stop: asyncio.Event) -> None:
+        self.freed.clear()
+        waiters = {asyncio.ensure_future(self.freed.wait()), asyncio.ensure_future(stop.wait())}
+        _, pending = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+
+    async def drain(self) -> None:
+        if self.tasks:
+            await asyncio.gather(*self.tasks, return_exceptions=True)
 
 
 class Sender:
-    def __init__(self, settings: NotifySettings, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        settings: NotifySettings,
+        sessions: async_sessionmaker[AsyncSession],
+        providers: Mapping[Channel, Provider],
+        addresses: AddressBook,
+        policy: RetryPolicy,
+        registry: CollectorRegistry | None = None,
+    ) -> None:
         self.settings = settings
         self.sessions = sessions
-        self.client = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=3.0))
+        self.providers = providers
+        self.addresses = addresses
+        self.policy = policy
+        self.lease = timedelta(seconds=settings.sender_lease_seconds)
+        self.sends = Counter("notify_sends", "Provider answers per channel", ["channel", "outcome"],
+                             registry=registry) if registry is not None else None
 
     async def run(self, stop: asyncio.Event) -> None:
-        async with Wakeup(self.settings.asyncpg_dsn, "notifications_due", 1.0) as wakeup:
+        await asyncio.gather(*(self._channel_loop(channel, stop) for channel in self.providers))
+
+    async def _channel_loop(self, channel: Channel, stop: asyncio.Event) -> None:
+        lane = _Lane(self.settings.sender_concurrency)
+        poll = self.settings.sender_poll_seconds
+        async with Wakeup(self.settings.asyncpg_dsn, WAKEUP_CHANNEL, poll) as wake:
             try:
                 while not stop.is_set():
+                    room = lane.room()
+                    if room <= 0:
+                        await lane.wait_for_room(stop)
+                        continue
+                    wanted = min(room, self.settings.sender_batch)
                     try:
-                        sent = await self.send_due()
+                        claimed, examined = await self.claim(channel, wanted)
                     except Exception:
-                        log.exception("sender pass failed")
-                        sent = 0
-                    if not sent:
-                        await wakeup.wait(stop)
+                        log.exception("claiming failed", extra={"channel": channel.value})
+                        claimed, examined = [], 0
+                        await asyncio.sleep(1.0)
+                    if claimed:
+                        lane.spawn(len(claimed), self.send_batch(claimed))
+                    if examined < wanted:
+                        await wake.wait(stop)  # nothing more due: sleep until an insert or the poll
             finally:
-                await self.client.aclose()
+                await lane.drain()  # let sends in flight record their outcome
 
-    async def claim(self) -> list[Any]:
-        now = datetime.now(UTC)
-        lease = now + timedelta(seconds=self.settings.sender_lease_seconds)
+    async def claim(self, channel: Channel, limit: int) -> tuple[list[Claimed], int]:
+        """Due rows of `channel` marked `sending` under a lease; (claimed, rows examined)."""
+        now = _now()
         async with self.sessions() as session, session.begin():
             rows = (await session.execute(
                 sa.select(notifications)
-                .where(notifications.c.status.in_(["pending", "sending"]),
-                       notifications.c.next_attempt_at <= now)
-                .order_by(notifications.c.next_attempt_at)
-                .limit(self.settings.sender_batch)
+                .where(notifications.c.channel == channel.value, notifications.c.wake_at <= now)
+                .order_by(notifications.c.wake_at)
+                .limit(limit)
                 .with_for_update(skip_locked=True)
-            )).all()
-            if rows:
-                await session.execute(
-                    notifications.update().where(notifications.c.id.in_([r.id for r in rows]))
-                    .values(status="sending", attempts=notifications.c.attempts + 1, next_attempt_at=lease)
-                )
-        return list(rows)
+            )).mappings().all()
+            updates: list[dict[str, Any]] = []
+            claimed: list[Claimed] = []
+            for row in rows:
+                delivery = delivery_of(row)
+                try:
+                    started = delivery.start_attempt(now, self.lease)
+                except NotDue as not_due:
+                    # Quiet hours (免打扰) found at pick-up: wait for their end.
+                    sending = delivery.status is DeliveryStatus.SENDING
+                    waiting = delivery if sending else delivery.postpone(now)
+                    values = {**state_values(waiting, now), "wake_at": not_due.due_at}
+                    updates.append({"b_key": row["key"], **values})
+                    continue
+                except InvalidTransition:
+                    updates.append({"b_key": row["key"], **state_values(delivery, now)})  # final: unschedule
+                    continue
+                updates.append({"b_key": row["key"], **state_values(started, now)})
+                claimed.append(Claimed(notification_of(row), started.attempts))
+            await _update_states(session, updates)
+            known = await self.addresses.prefetch(session, [c.notification for c in claimed], now)
+        return [replace(c, address=known.get(c.key)) for c in claimed], len(rows)
 
-    async def send_due(self) -> int:
-        rows = await self.claim()
-        await asyncio.gather(*(self._deliver(r) for r in rows))
-        return len(rows)
-
-    async def _secrets_for(self, row: Any) -> list[str]:
-        if row.recipient_ref.startswith("subscription:"):
-            sub_id = row.recipient_ref.split(":", 1)[1]
-            async with self.sessions() as session:
-                secrets = await session.scalar(
-                    sa.select(subscriptions.c.secrets).where(subscriptions.c.id == sub_id))
-            return list(secrets or [])
-        return [self.settings.default_webhook_secret]
-
-    async def _deliver(self, row: Any) -> None:
-        body = json.dumps(row.body, ensure_ascii=False, separators=(",", ":")).encode()
-        headers = {"Content-Type": "application/cloudevents+json", "Idempotency-Key": row.id,
-                   "X-Notification-Id": row.id}
-        headers.update(sign(body, await self._secrets_for(row), datetime.now(UTC)))
-        attempts = row.attempts + 1
+    async def send_batch(self, batch: Sequence[Claimed]) -> None:
+        results = await asyncio.gather(*(self._send(c) for c in batch))
+        for result in results:
+            if result.outcome.succeeded:
+                failpoint("sender.after_provider_accept")
         try:
-            response = await self.client.post(row.target, content=body, headers=headers)
-            status = response.status_code
-            error = None if status < 300 or status == 409 else f"http {status}"
-        except httpx.HTTPError as exc:
-            status, error = 0, f"{type(exc).__name__}: {exc}"
-        if error is None:
-            failpoint("sender.after_provider_accept")
-            await self._finish(row, "delivered", attempts, None)
-            return
-        permanent = 400 <= status < 500 and status not in (408, 429)
-        if permanent or attempts >= self.settings.sender_max_attempts:
-            await self._finish(row, "failed", attempts, error)
-            return
-        # Exponential backoff with full jitter: retries from many senders do not synchronise.
-        delay = random.uniform(0, min(300.0, 0.5 * 2**attempts))
-        async with self.sessions() as session, session.begin():
-            await session.execute(notifications.update().where(notifications.c.id == row.id).values(
-                status="pending", last_error=error,
-                next_attempt_at=datetime.now(UTC) + timedelta(seconds=delay)))
+            await self.record(list(zip(batch, results, strict=True)))
+        except Exception:
+            # Not recorded: the leases run out and the attempts are taken over; the providers
+            # answer "duplicate" for what they already accepted.
+            log.exception("recording outcomes failed", extra={"count": len(batch)})
 
-    async def _finish(self, row: Any, status: str, attempts: int, error: str | None) -> None:
-        now = datetime.now(UTC)
-        async with self.sessions() as session, session.begin():
-            updated = await session.execute(
-                notifications.update()
-                .where(notifications.c.id == row.id, notifications.c.status == "sending")
-                .values(status=status, last_error=error, delivered_at=now if error is None else None)
-                .returning(notifications.c.id)
-            )
-            if updated.first() is None:
-                return  # another sender finished it after our lease ran out
-            common = {"notification_id": row.id, "channel": row.channel,
-                      "recipient_kind": row.recipient_kind, "template": row.template,
-                      "cause_event_id": row.cause_event_id, "attempts": attempts, "at": now}
-            if error is None:
-                await stage(session, NotificationDelivered(**common), SOURCE)
+    async def _send(self, claimed: Claimed) -> SendResult:
+        n = claimed.notification
+        address = claimed.address if claimed.address is not None else await self.addresses.resolve(n)
+        if isinstance(address, SendResult):
+            result = address
+        else:
+            try:
+                message = compose(n, claimed.attempt, to=address.to, signing_secrets=address.signing_secrets,
+                                  sms_max_segments=self.settings.sms_max_segments)
+            except TemplateError as exc:
+                result = SendResult.permanent(f"cannot render: {exc}")
             else:
-                await stage(session, NotificationFailed(**common, reason=error), SOURCE)
+                try:
+                    result = await self.providers[n.channel].send(message)
+                except Exception as exc:
+                    # A provider bug must not kill the lane; bounded retries end in a dead letter.
+                    log.exception("provider raised", extra={"channel": n.channel.value})
+                    result = SendResult.transient(f"provider error: {type(exc).__name__}")
+        if self.sends is not None:
+            self.sends.labels(n.channel.value, result.outcome.value).inc()
+        return result
+
+    async def record(self, outcomes: Sequence[tuple[Claimed, SendResult]]) -> None:
+        """Apply each provider answer to its attempt, with events and dead letters, in one transaction."""
+        now = _now()
+        async with self.sessions() as session, session.begin():
+            rows = {
+                r["key"]: r for r in (await session.execute(
+                    sa.select(notifications)
+                    .where(notifications.c.key.in_([c.key for c, _ in outcomes]))
+                    .order_by(notifications.c.key)  # one lock order for every sender
+                    .with_for_update()
+                )).mappings()
+            }
+            updates: list[dict[str, Any]] = []
+            letters: list[dict[str, Any]] = []
+            events: list[NotificationDelivered | NotificationFailed] = []
+            for claimed, result in outcomes:
+                row = rows.get(claimed.key)
+                if row is None:
+                    continue
+                delivery = delivery_of(row)
+                try:
+                    transition = delivery.record(result, claimed.attempt, now, self.policy, random.random())
+                except InvalidTransition:
+                    log.warning("outcome of an unknown attempt ignored", extra={"key": claimed.key})
+                    continue
+                if transition.delivery != delivery:
+                    updates.append({"b_key": claimed.key, **state_values(transition.delivery, now)})
+                events.extend(transition.events)
+                if (letter := transition.dead_letter) is not None:
+                    letters.append({
+                        "notification_key": letter.key, "channel": letter.channel.value,
+                        "recipient_kind": delivery.recipient_kind.value, "template_id": delivery.template_id,
+                        "reason": letter.reason, "attempts": letter.attempts, "failed_at": letter.failed_at,
+                    })
+            await _update_states(session, updates)
+            await stage_all(session, events, SOURCE)
+            if letters:
+                await session.execute(dead_letters.insert(), letters)
