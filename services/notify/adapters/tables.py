@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Column, Date, DateTime, Identity, Text, Time
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 
@@ -25,7 +26,13 @@ def _ts(nullable: bool = False, index: bool = False) -> Any:
     return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable, index=index))
 
 
-class NotificationRow(SQLModel, table=True):
+class NotifyTable(SQLModel, registry=registry()):
+    """Notify's own metadata: SQLModel's default one is shared by every service imported in a process,
+    where intake's and notify's `reporters` would collide."""
+
+
+
+class NotificationRow(NotifyTable, table=True):
     __tablename__ = "notifications"
 
     key: str = Field(primary_key=True)
@@ -55,7 +62,7 @@ class NotificationRow(SQLModel, table=True):
     updated_at: datetime = _ts()
 
 
-class DeadLetterRow(SQLModel, table=True):
+class DeadLetterRow(NotifyTable, table=True):
     __tablename__ = "dead_letters"
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, Identity(), primary_key=True))
@@ -69,7 +76,7 @@ class DeadLetterRow(SQLModel, table=True):
     requeued_at: datetime | None = _ts(nullable=True)
 
 
-class SubscriptionRow(SQLModel, table=True):
+class SubscriptionRow(NotifyTable, table=True):
     __tablename__ = "subscriptions"
 
     id: str = Field(primary_key=True)
@@ -83,7 +90,7 @@ class SubscriptionRow(SQLModel, table=True):
     updated_at: datetime = _ts()
 
 
-class ReporterRow(SQLModel, table=True):
+class ReporterRow(NotifyTable, table=True):
     __tablename__ = "reporters"
 
     complaint_id: str = Field(primary_key=True)
@@ -92,7 +99,7 @@ class ReporterRow(SQLModel, table=True):
     recorded_at: datetime = _ts()
 
 
-class ContactRow(SQLModel, table=True):
+class ContactRow(NotifyTable, table=True):
     __tablename__ = "contacts"
 
     kind: str = Field(primary_key=True)  # officer | county
@@ -106,7 +113,7 @@ class ContactRow(SQLModel, table=True):
     updated_at: datetime = _ts()
 
 
-class NoticeRow(SQLModel, table=True):
+class NoticeRow(NotifyTable, table=True):
     __tablename__ = "notices"
 
     key: str = Field(primary_key=True)

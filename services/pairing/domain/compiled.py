@@ -51,10 +51,11 @@ def id_digest(key: bytes, prefix: str, ident: str) -> int:
 def mix(hp: U64, ho: U64) -> I64:
     """Per-pair tie-break in [0, 2**TIEBREAK_BITS) from per-id digests (broadcasting)."""
     x = np.bitwise_xor(hp, ho)
-    x = x * _MIX1
-    x = np.bitwise_xor(x, x >> np.uint64(29))
-    x = x * _MIX2
-    out: I64 = (x >> np.uint64(64 - TIEBREAK_BITS)).astype(np.int64)
+    x *= _MIX1  # in place: the same arithmetic with fewer temporaries
+    x ^= x >> np.uint64(29)
+    x *= _MIX2
+    x >>= np.uint64(64 - TIEBREAK_BITS)
+    out: I64 = x.astype(np.int64)
     return out
 
 

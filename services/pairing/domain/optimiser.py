@@ -53,6 +53,7 @@ from .flow import Network
 from .model import PairingInput, Problem
 from .policy import Policy
 from .result import Assignment, CostBreakdown, Member, SolveStats, Team
+from .teams import TeamDense, applies, officer_of_slot, solve_teams
 
 
 @dataclass(frozen=True)
@@ -164,10 +165,46 @@ def integral_choice(sol: FlowSolution) -> I64:
     return officer_of_slot
 
 
+def solve_exact(comp: Compiled) -> tuple[I64, SolveStats] | Infeasible:
+    """Slot -> officer of the exact optimum on the team network (teams.py), or certificates.
+    Certificates come from the same steps as in solve_flow (one-slot pools, then the min cut
+    of the slot network on the start candidates of candidates.Dense), so an infeasible batch
+    escalates the same problems whichever network is solved."""
+    dense = TeamDense(comp)
+    if dense.hopeless:
+        return Infeasible(tuple(one_slot_certificate(comp, x, 1, 1) for x in dense.hopeless))
+    solved = solve_teams(dense, dense.start)
+    fallback = solved is None
+    if solved is None:
+        # no certificate unless the dense problem is infeasible; then the slot network's own
+        # feasibility step finds it (or adds the arcs that make its start network feasible)
+        slot_dense = Dense(comp, 1, 1)
+        arcs, cert = feasibility(comp, slot_dense, slot_dense.start, 1, 1)
+        if cert is not None:
+            return Infeasible((cert,))
+        del slot_dense
+        keys = np.union1d(dense.start, comp.slot_prob[arcs[0]] * max(comp.n_off, 1) + arcs[1])
+        solved = solve_teams(dense, keys)
+        if solved is None:
+            raise AssertionError("the feasible slot network has no team flow")
+    net, flow, stats = solved
+    return officer_of_slot(dense, net, flow), replace(stats, dense_fallback=fallback)
+
+
 def solve_batch(inp: PairingInput, policy: Policy | None = None) -> Assignment | Infeasible:
     """Exact deterministic optimum for all of `inp.problems`, or certificates (nothing assigned)."""
     policy = policy or Policy()
     comp = Compiled(inp, policy)
+    if comp.n_slots == 0:
+        teams, total, objective = members_of(comp, np.zeros(0, np.int64))
+        return Assignment(teams=teams, total_cost=total, objective=objective, stats=SolveStats())
+    if applies(comp):
+        exact = solve_exact(comp)
+        if isinstance(exact, Infeasible):
+            return exact
+        choice, stats = exact
+        teams, total, objective = members_of(comp, choice)
+        return Assignment(teams=teams, total_cost=total, objective=objective, stats=stats)
     sol = solve_flow(comp)
     if isinstance(sol, Infeasible):
         return sol

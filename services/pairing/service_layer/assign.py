@@ -1,65 +1,79 @@
-"""Staff a newly opened problem with a conflict-free team from another town.
+"""Staff a newly opened problem (增量派组): ProblemOpened → TeamAssigned or TeamUnstaffable.
 
-Walking-skeleton rule until the optimiser is wired: the least-loaded available officer whose town
-differs from the problem's, ties broken by a keyed hash so the choice is deterministic but not
-guessable from the roster order.
+Incremental mode of the engine: the one new problem, given the officers' open cases and recent
+history, solved exactly (or, with `incremental_q` set, drawn with every chance capped at q and
+the event id as the published value). The 提级 flag (`escalate_up`) makes it a county-level
+case. Deterministic given its inputs: the same registry, history and event give the same team.
+In batch staffing the problem only waits for the period's round (POST /rounds).
 """
 
 from __future__ import annotations
 
-import hashlib
-import uuid
+from datetime import datetime
 
-import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.pairing.adapters.tables import AssignmentRow, OfficerRow
-from shared.events.catalog import Payload, ProblemOpened, TeamAssigned, TeamMember, TeamUnstaffable
+from services.pairing.adapters.tables import problems
+from services.pairing.domain.events import problem_from_opened
+from services.pairing.domain.model import Category, Context, Problem
+from services.pairing.service_layer.context import PairingContext
+from services.pairing.service_layer.periods import china_day, round_of_day
+from services.pairing.service_layer.recording import record_escalations, record_solve, record_teams
+from services.pairing.service_layer.solving import SolveMode, solve
+from services.pairing.service_layer.state import current_input, lock_staffing
+from shared.events.catalog import Payload, ProblemOpened
 from shared.events.envelope import Envelope
-from shared.outbox.writer import stage
 
-SOURCE = "/supervision/pairing"
-_NS = uuid.UUID("0f5b8a7e-3d2c-4a61-8f0e-2b9c4d7e1a53")
-officers = OfficerRow.__table__  # type: ignore[attr-defined]
-assignments = AssignmentRow.__table__  # type: ignore[attr-defined]
+CATEGORIES = frozenset(c.value for c in Category)
 
 
-def _tie_break(problem_id: str, officer_id: str) -> str:
-    return hashlib.blake2b(f"{problem_id}|{officer_id}".encode(), digest_size=8).hexdigest()
+def problem_of(payload: ProblemOpened) -> Problem:
+    data = payload.model_dump(mode="json")
+    if data["category"] not in CATEGORIES:
+        data["category"] = Category.OTHER.value  # a category pairing has no template for: plain team
+    return problem_from_opened(data)
 
 
-async def on_problem_opened(session: AsyncSession, env: Envelope, payload: Payload) -> None:
-    assert isinstance(payload, ProblemOpened)
-    p = payload
-    rows = (await session.execute(
-        sa.select(officers).where(
-            officers.c.available,
-            officers.c.active_load < officers.c.capacity,
-            sa.or_(officers.c.town_code.is_(None), officers.c.town_code != p.place.town_code),
-        )
-    )).all()
-    excluded = (await session.scalar(
-        sa.select(sa.func.count()).select_from(officers).where(officers.c.town_code == p.place.town_code)
-    )) or 0
-    eligible = list(rows)
-    if not eligible:
-        await stage(session, TeamUnstaffable(
-            problem_id=p.problem_id, reason="no_eligible_officer",
-            certificate={"slots_needed": 1, "eligible_officers": 0, "excluded_same_town": excluded},
-            at=p.opened_at), SOURCE)
-        return
-    chosen = min(eligible, key=lambda r: (r.active_load, _tie_break(p.problem_id, r.id)))
-    member = TeamMember(officer_id=chosen.id, role="lead", town_code=chosen.town_code,
-                        county_code=chosen.county_code, unit=chosen.unit)
-    assignment_id = str(uuid.uuid5(_NS, f"{p.problem_id}#1"))
-    await session.execute(officers.update().where(officers.c.id == chosen.id).values(
-        active_load=officers.c.active_load + 1))
-    await session.execute(assignments.insert().values(
-        id=assignment_id, problem_id=p.problem_id, town_code=p.place.town_code,
-        members=[member.model_dump(mode="json")], mode="skeleton",
-        explanation={"eligible_pool": len(eligible), "exclusions": {"same_town": excluded}},
-        active=True, at=p.opened_at))
-    await stage(session, TeamAssigned(
-        assignment_id=assignment_id, problem_id=p.problem_id, members=[member], mode="skeleton",
-        eligible_pool=len(eligible), exclusions={"same_town": int(excluded)}, at=p.opened_at,
-    ), SOURCE)
+async def remember(session: AsyncSession, problem: Problem, opened_at: datetime, status: str) -> bool:
+    """Record the problem; False when it is known already (a replay under another event id)."""
+    day = china_day(opened_at)
+    inserted = await session.execute(pg_insert(problems).values(
+        id=problem.id, town_code=problem.town_code, village_code=problem.village_code,
+        category=problem.category.value, subject_id=problem.subject_id, escalated=problem.escalated,
+        priority=problem.priority, opened_at=opened_at, round=round_of_day(day), status=status,
+        updated_at=opened_at,
+    ).on_conflict_do_nothing(index_elements=["id"]).returning(problems.c.id))
+    return inserted.first() is not None
+
+
+class ProblemOpenedHandler:
+    def __init__(self, ctx: PairingContext) -> None:
+        self.ctx = ctx
+
+    async def __call__(self, session: AsyncSession, env: Envelope, payload: Payload) -> None:
+        assert isinstance(payload, ProblemOpened)
+        problem = problem_of(payload)
+        await lock_staffing(session)
+        if not await remember(session, problem, payload.opened_at, "pending"):
+            return
+        if self.ctx.settings.staffing == "incremental":
+            await staff_one(session, self.ctx, problem, payload.opened_at, env.id)
+
+
+async def staff_one(session: AsyncSession, ctx: PairingContext, problem: Problem, at: datetime,
+                    published_value: str) -> None:
+    day = china_day(at)
+    inp, registry = await current_input(session, ctx, [problem], Context(as_of=day, round=round_of_day(day)))
+    q, policy = ctx.incremental_q, ctx.incremental_policy
+    mode = SolveMode(q, published_value if q else None)
+    solved = await solve(ctx, "incremental", inp, registry, mode, policy)
+    if q is not None and solved.assignment is None:
+        # Fewer than 1/q eligible officers: no draw can keep every chance under q. The exact
+        # optimum is then the only conflict-free answer, or its certificate is the real one.
+        solved = await solve(ctx, "incremental", inp, registry, SolveMode(), policy)
+        solved.notes["randomised_infeasible_q"] = str(q)
+    solve_id = await record_solve(session, solved, "incremental", at)
+    if solved.assignment is not None:
+        await record_teams(session, solve_id, solved, at)
+    await record_escalations(session, solve_id, solved.escalations, at)

@@ -1,0 +1,92 @@
+"""The engine's input as the database holds it now: the registry, history and open cases.
+
+Every use case that staffs or unstaffs a team takes one transaction-scoped advisory lock first,
+so two solves never count the same free capacity twice (the consumer and a POST /rounds, or
+two replicas, run one after the other; reads of the registry are not blocked).
+
+The registry changes far less often than problems arrive, so the process keeps the last one it
+read, with its digest and stored form, under the registry's state key (officer count, highest
+version): one indexed query tells whether it is still current.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.pairing.adapters.snapshots import digest_of, officer_from_record, officer_record, pack
+from services.pairing.adapters.tables import memberships, officers
+from services.pairing.domain.model import Context, Officer, PairingInput, PastAssignment, Problem
+from services.pairing.service_layer.context import PairingContext
+
+STAFFING_LOCK = 0x7061_6972_696E_67  # "pairing"
+
+
+@dataclass(frozen=True)
+class Registry:
+    """The registry as one solve reads it: engine records, domain officers, digest, stored form."""
+
+    key: tuple[int, int]
+    records: list[dict[str, Any]]
+    officers: tuple[Officer, ...]
+    digest: str
+    blob: bytes
+
+
+async def lock_staffing(session: AsyncSession) -> None:
+    await session.execute(sa.select(sa.func.pg_advisory_xact_lock(STAFFING_LOCK)))
+
+
+async def load_registry(session: AsyncSession, ctx: PairingContext) -> Registry:
+    count, top = (await session.execute(
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.max(officers.c.version), 0)))).one()
+    cached: Registry | None = ctx.registry
+    if cached is not None and cached.key == (count, top):
+        return cached
+    rows = (await session.execute(sa.select(officers).order_by(officers.c.id))).mappings().all()
+    records = [officer_record(r) for r in rows]
+    # Keyed by what was read, not by the first query: a write in between only means a miss later.
+    key = (len(rows), max((r["version"] for r in rows), default=0))
+    registry = Registry(key, records, tuple(officer_from_record(r) for r in records), digest_of(records),
+                        pack(records))
+    ctx.registry = registry
+    return registry
+
+
+async def current_input(
+    session: AsyncSession,
+    ctx: PairingContext,
+    problems: Sequence[Problem],
+    context: Context,
+    leave_out_problem: str | None = None,
+) -> tuple[PairingInput, Registry]:
+    """The input for staffing `problems` at `context`, and the registry it was built from.
+    `leave_out_problem`: a team being repaired does not count against itself."""
+    registry = await load_registry(session, ctx)
+    active: sa.ColumnElement[bool] = memberships.c.active
+    if leave_out_problem is not None:
+        active = active & (memberships.c.problem_id != leave_out_problem)
+    low = context.round - ctx.history_window()
+    history = (await session.execute(
+        sa.select(memberships.c.officer_id, memberships.c.problem_id, memberships.c.town_code,
+                  memberships.c.round)
+        .where(active, memberships.c.round.between(low, context.round))
+        .order_by(memberships.c.officer_id, memberships.c.problem_id)
+    )).all()
+    open_cases = (await session.execute(
+        sa.select(memberships.c.officer_id, sa.func.count())
+        .where(active, memberships.c.open)
+        .group_by(memberships.c.officer_id).order_by(memberships.c.officer_id)
+    )).all()
+    inp = PairingInput(
+        officers=registry.officers,
+        problems=tuple(problems),
+        context=context,
+        history=tuple(PastAssignment(o, p, t, r) for o, p, t, r in history),
+        open_cases=tuple((o, int(n)) for o, n in open_cases),
+    )
+    return inp, registry
