@@ -7,7 +7,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-12)
 KAFKA_JARS := .local/kafka/libs/.pom-digest
 
-.PHONY: install up down test test-fast lint bench bench-latency bench-intake bench-ledger bench-pairing clean
+.PHONY: install up down test test-fast lint bench bench-latency bench-intake bench-ledger bench-pairing \
+	bench-pairing-service bench-dedup clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,7 +38,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy shared services deploy
 
-bench: bench-latency bench-intake bench-ledger bench-pairing
+bench: bench-latency bench-intake bench-ledger bench-pairing bench-pairing-service bench-dedup
 
 bench-latency: install
 	$(BIN)/python tests/bench/bench_latency.py
@@ -50,6 +51,12 @@ bench-ledger: install
 
 bench-pairing: install
 	$(BIN)/python tests/bench/bench_pairing.py
+
+bench-pairing-service: install
+	$(BIN)/python tests/bench/bench_pairing_service.py
+
+bench-dedup: install
+	$(BIN)/python tests/bench/eval_dedup.py
 
 clean: down
 	rm -rf .local

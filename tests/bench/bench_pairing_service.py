@@ -146,8 +146,8 @@ def main() -> int:
     args = parser.parse_args()
     local = ROOT / ".local"
     infra = Infra.start(
-        kafka=KafkaNode(home=local / "bench-kafka", port=39092, controller_port=39093),
-        postgres=PostgresNode(home=local / "bench-postgres", port=55434),
+        kafka=KafkaNode(home=local / "pairing-bench-kafka", port=39392, controller_port=39393),
+        postgres=PostgresNode(home=local / "pairing-bench-postgres", port=55439),
     )
     try:
         inc = asyncio.run(incremental(infra, args.incremental))
