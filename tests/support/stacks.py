@@ -20,6 +20,7 @@ import httpx
 
 from deploy.local.demo import seed
 from deploy.local.stack import ROOT, Infra, Stack, free_port
+from tests.support.intake_data import zhangzhou_villages
 
 ADMIN = {"Authorization": "Bearer demo-admin-token"}
 HOTLINE = {"Authorization": "Bearer demo-hotline-token"}
@@ -92,13 +93,28 @@ def wait_until(predicate: Any, timeout: float, interval: float = 0.2, what: str 
     raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
 
 
-def complaint(n: int, village: str = "350623104210", **overrides: Any) -> dict[str, Any]:
-    """A valid 12345 work order on a real village (漳浦县杜浔镇林前村 by default)."""
+FIRST_VILLAGE = "350623104210"  # 漳浦县杜浔镇林前村, the walkthrough's village: complaint 1 is there
+CATEGORIES = ("sanzi", "bidding", "conduct", "benefits", "ecology", "livelihood", "other")
+
+
+def numbered_place(n: int) -> tuple[str, str]:
+    """A village and category of its own for complaint `n`: intake merges near-identical reports
+    of one village and category as one problem (重复举报归并), so numbered complaints that must be
+    different problems get different places, for up to 2,135 x 7 numbers in a row."""
+    villages = zhangzhou_villages()
+    i = villages.index(FIRST_VILLAGE) + n - 1
+    return villages[i % len(villages)], CATEGORIES[(i // len(villages)) % len(CATEGORIES)]
+
+
+def complaint(n: int, village: str | None = None, **overrides: Any) -> dict[str, Any]:
+    """A valid 12345 work order on a real village: a different problem for every `n` (see
+    `numbered_place`), complaint 1 in 漳浦县杜浔镇林前村."""
+    place, category = numbered_place(n)
     body: dict[str, Any] = {
         "channel": "hotline_12345",
         "external_ref": f"GD-{n:08d}",
-        "place_code": village,
-        "category": "sanzi",
+        "place_code": village or place,
+        "category": category,
         "description": f"第{n}号工单:村集体鱼塘承包合同到期后仍被占用,租金未收回。",
         "reporter": {"mode": "anonymous"},
     }

@@ -17,4 +17,5 @@ Where to look:
     bulk            parse_jsonl / parse_csv -> RowResult per row 批量导入
     progress        progress_view: status and timeline without officers or other reporters
     outbound        outbound_description: text for events, scrubbed of the reporter
+    storable        unstorable: text PostgreSQL cannot keep (NUL, lone surrogates) as field errors
 """

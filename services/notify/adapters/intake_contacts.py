@@ -37,11 +37,13 @@ class IntakeContacts:
         self._base = base_url.rstrip("/")
         self._token = token
 
-    async def lookup(self, reporter_ref: str) -> ReporterContact | SendResult:
+    async def lookup(self, reporter_ref: str, purpose: str) -> ReporterContact | SendResult:
+        """`purpose` is recorded in intake's personal-data audit row for this read."""
         url = f"{self._base}/internal/reporters/{quote(reporter_ref, safe='')}/contact"
         try:
             response = await self._client.get(
-                url, headers={"Authorization": f"Bearer {self._token}"}, follow_redirects=False
+                url, params={"purpose": purpose},
+                headers={"Authorization": f"Bearer {self._token}"}, follow_redirects=False,
             )
         except httpx.HTTPError as exc:
             return SendResult.transient(f"reporter contact lookup failed: {type(exc).__name__}")

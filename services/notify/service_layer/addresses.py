@@ -55,6 +55,10 @@ def _webhook(sub: Subscription | SecretUnreadable | None, now: datetime) -> Reso
     return Address(sub.endpoint, secrets)
 
 
+# Why notify reads a reporter's contact, in intake's audit vocabulary (ReadPurpose).
+READ_PURPOSES = {"reporter.acceptance": "acceptance_notice", "reporter.result": "result_notice"}
+
+
 class AddressBook:
     def __init__(self, settings: NotifySettings, store: SubscriptionStore, intake: IntakeContacts) -> None:
         self.store = store
@@ -88,7 +92,8 @@ class AddressBook:
         """A reporter's address, from intake, at the moment of sending."""
         if n.recipient.kind is not RecipientKind.REPORTER:
             return SendResult.permanent(f"no address for a {n.recipient.kind} recipient")
-        found = await self.intake.lookup(n.recipient.ref)
+        purpose = READ_PURPOSES.get(n.template_id, "acceptance_notice")
+        found = await self.intake.lookup(n.recipient.ref, purpose)
         if not isinstance(found, ReporterContact):
             return found
         return _pick(n.channel, found.phone, found.email, "reporter")
