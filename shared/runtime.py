@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -28,6 +28,7 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.consumer import Handler, IdempotentConsumer
 from shared.db import make_engine, make_session_factory
@@ -177,6 +178,44 @@ def traced_handlers(consumer: str, handlers: Mapping[str, Handler]) -> dict[str,
     return {event_type: traced(handler) for event_type, handler in handlers.items()}
 
 
+class TraceAndMeasure:
+    """Per request: the trace context (W3C traceparent), one log line, request count and latency."""
+
+    def __init__(self, app: ASGIApp, requests: Counter, latency: Histogram) -> None:
+        self.app = app
+        self.requests = requests
+        self.latency = latency
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        parent = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"traceparent"), None)
+        token = current_traceparent.set(child_of(parent))
+        status = 500
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        started = time.perf_counter()
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            elapsed = time.perf_counter() - started
+            path = getattr(scope.get("route"), "path", "unmatched")
+            method = scope["method"]
+            if path not in _PROBES:
+                # Inside the request's trace context, so the line carries its trace id.
+                log.info("request handled", extra={"method": method, "route": path, "status": status,
+                                                    "duration_ms": round(elapsed * 1000, 1)})
+            current_traceparent.reset(token)
+            self.requests.labels(method, path, str(status)).inc()
+            self.latency.labels(method, path).observe(elapsed)
+
+
 class _RuntimeCollector:
     """Scrape-time gauges: consumer lag, outbox backlog."""
 
@@ -236,27 +275,9 @@ def create_app(
                                     ["topic", "code"], registry=registry)
     registry.register(_RuntimeCollector(runtime))
 
-    @app.middleware("http")
-    async def trace_and_measure(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        token = current_traceparent.set(child_of(request.headers.get("traceparent")))
-        started = time.perf_counter()
-        try:
-            response = await call_next(request)
-            route = request.scope.get("route")
-            path = getattr(route, "path", "unmatched")
-            elapsed = time.perf_counter() - started
-            if path not in _PROBES:
-                # Inside the request's trace context, so the line carries its trace id.
-                log.info("request handled", extra={"method": request.method, "route": path,
-                                                    "status": response.status_code,
-                                                    "duration_ms": round(elapsed * 1000, 1)})
-        finally:
-            current_traceparent.reset(token)
-        requests.labels(request.method, path, str(response.status_code)).inc()
-        latency.labels(request.method, path).observe(elapsed)
-        return response
+    # Plain ASGI, not @app.middleware("http"): the latter wraps every request in extra tasks and
+    # streams, which cost a third of a millisecond of CPU per request on the intake's hot path.
+    app.add_middleware(TraceAndMeasure, requests=requests, latency=latency)
 
     @app.get("/healthz", tags=["health"], summary="Alive (存活)")
     async def healthz() -> dict[str, str]:
