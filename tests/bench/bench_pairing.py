@@ -2,6 +2,8 @@
 
 Run from the repository root:  .venv/bin/python tests/bench/bench_pairing.py [--divisions DIR]
                                [--only zhangzhou,fujian,big,mip,random] [--draws N]
+                               [--no-randomised]
+The exact solve of the reference size alone:  ... --only big --no-randomised
 
 Instances (synthetic officers placed in real towns; problems in real villages; about 5% of
 (officer, problem) pairs forbidden by declared relations, plus every real conflict rule;
@@ -9,7 +11,9 @@ teams of two, a specialist slot by category):
   zhangzhou  Zhangzhou's 146 towns, 440 officers, 1,200 problems
   fujian     Fujian's 1,170 towns, 2,900 officers, 6,000 problems
   big        Fujian, 2,000 officers x 10,000 problems (the reference size)
-Each instance runs in its own process, so its peak RSS (getrusage) is its own.
+Each instance runs in its own process, so its peak RSS (getrusage) is its own. Times are
+wall-clock (`*_s`) and CPU of the process (`*_cpu_s`, time.process_time): on a shared, loaded
+machine the wall time measures the neighbours too, so the goal is judged on both.
 Also: cost against an exact HiGHS MIP on small instances, randomised empirical frequencies
 against the LP probabilities, and conflict violations found by the independent audit (must
 be 0). Prints figures, then ONE final JSON line with all of them.
@@ -115,9 +119,10 @@ def run_instance(name: str, divisions: Path, randomised: bool) -> dict[str, obje
             "load_min_max": [loads[0], loads[-1]],
         }
     )
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     fields = team_assigned_fields(result, Compiled(inp, policy))
     out["team_assigned_fields_s"] = round(time.perf_counter() - t0, 3)
+    out["team_assigned_fields_cpu_s"] = round(time.process_time() - c0, 3)
     out["eligible_pool_min"] = min(f["eligible_pool"] for f in fields)
     if randomised:
         q = Fraction(1, 2)
@@ -125,9 +130,10 @@ def run_instance(name: str, divisions: Path, randomised: bool) -> dict[str, obje
         def capped(i: PairingInput, p: Policy) -> Assignment | Infeasible:
             return solve_randomised(i, q, "bench-published-value", p)
 
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         rnd = solve_with_escalation(inp, policy, capped)
         out["randomised_q_half_s"] = round(time.perf_counter() - t0, 3)
+        out["randomised_q_half_cpu_s"] = round(time.process_time() - c0, 3)
         out["randomised_escalated"] = len(rnd.escalations)
         if rnd.assignment is not None and rnd.assignment.expected_cost is not None:
             kept = {t.problem_id for t in rnd.assignment.teams}
@@ -205,6 +211,7 @@ def main() -> None:
     parser.add_argument("--divisions", default=str(ROOT.parent / "shared" / "data" / "divisions"))
     parser.add_argument("--only", default="zhangzhou,fujian,big,mip,random")
     parser.add_argument("--draws", type=int, default=300)
+    parser.add_argument("--no-randomised", action="store_true", help="skip the randomised solves")
     parser.add_argument("--child", default="")
     args = parser.parse_args()
     divisions = Path(args.divisions)
@@ -217,7 +224,7 @@ def main() -> None:
     for name in ("zhangzhou", "fujian", "big"):
         if name not in wanted:
             continue
-        child = f"{name}:{1 if name != 'fujian' else 0}"
+        child = f"{name}:{1 if name != 'fujian' and not args.no_randomised else 0}"
         cmd = [sys.executable, __file__, "--divisions", str(divisions), "--child", child]
         done = subprocess.run(cmd, capture_output=True, text=True, check=True)
         figures[name] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -230,9 +237,9 @@ def main() -> None:
         print("randomised", json.dumps(figures["randomised_frequencies"]), flush=True)
     big = figures.get("big", {})
     if isinstance(big, dict) and "build_solve_s" in big:
-        figures["goal_10000x2000_le_5s_1gb"] = bool(
-            big["build_solve_s"] <= 5 and big["peak_rss_mb"] <= 1024 and big.get("violations") == 0
-        )
+        fits = big["peak_rss_mb"] <= 1024 and big.get("violations") == 0
+        figures["goal_10000x2000_le_5s_1gb"] = bool(big["build_solve_s"] <= 5 and fits)
+        figures["goal_10000x2000_le_5s_cpu_1gb"] = bool(big["build_solve_cpu_s"] <= 5 and fits)
     print(json.dumps(figures, ensure_ascii=False, sort_keys=True))
 
 

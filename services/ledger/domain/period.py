@@ -32,12 +32,14 @@ class Period:
 
     @classmethod
     def year(cls, year: int) -> Period:
+        _check_year(year)
         return cls(date(year, 1, 1), date(year + 1, 1, 1))
 
     @classmethod
     def quarter(cls, year: int, quarter: int) -> Period:
         if quarter not in (1, 2, 3, 4):
             raise Invalid("bad_period", f"quarter must be 1-4, got {quarter}")
+        _check_year(year)
         start = date(year, 3 * quarter - 2, 1)
         end = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
         return cls(start, end)
@@ -46,6 +48,7 @@ class Period:
     def month(cls, year: int, month: int) -> Period:
         if not 1 <= month <= 12:
             raise Invalid("bad_period", f"month must be 1-12, got {month}")
+        _check_year(year)
         end = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
         return cls(date(year, month, 1), end)
 
@@ -62,6 +65,14 @@ class Period:
 
     def label(self) -> str:
         return f"{self.start.isoformat()}~{self.last_day.isoformat()}"
+
+
+FIRST_YEAR, LAST_YEAR = 1950, 2999  # room for year-on-year before and after, far from date's limits
+
+
+def _check_year(year: int) -> None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise Invalid("bad_period", f"year must be {FIRST_YEAR}-{LAST_YEAR}, got {year}")
 
 
 def _minus_year(day: date) -> date:

@@ -63,6 +63,21 @@ def state_dict(aggregate: Problem | ClassOfCase) -> dict[str, Any]:
     return out
 
 
+def state_json(aggregate: Problem | ClassOfCase) -> bytes:
+    """`state_dict` as JSON text in one step (what a bulk load writes)."""
+    adapter: TypeAdapter[Any] = _PROBLEM if isinstance(aggregate, Problem) else _CLASS
+    return adapter.dump_json(aggregate, exclude=_TRANSIENT)
+
+
+def problem_from_state(data: dict[str, Any]) -> Problem:
+    """The aggregate back from `state_dict` (what the ledger stores per problem)."""
+    return _PROBLEM.validate_python(data)
+
+
+def class_from_state(data: dict[str, Any]) -> ClassOfCase:
+    return _CLASS.validate_python(data)
+
+
 def canonical_state(aggregate: Problem | ClassOfCase) -> bytes:
     return json.dumps(state_dict(aggregate), sort_keys=True, separators=(",", ":"),
                       ensure_ascii=False).encode()

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from .conflicts import officer_blocks, problem_keys
+from .conflicts import Reason, officer_blocks, problem_keys
 from .model import Level, Officer, PairingInput, PastAssignment, Problem
 from .policy import ROLE_SKILL, Policy, Role, qualifies
 
@@ -186,17 +186,27 @@ class Compiled:
         """Sparse excluded (problem, officer) pairs from the key join, CSR by problem."""
         key_ids: dict[str, int] = {}
         off_side: list[tuple[int, int]] = []
+        reasons: list[Reason] = []
         ctx = self.inp.context
         for j, o in enumerate(self.officers):
             blocks = officer_blocks(o, self.policy, ctx, self.history_by_officer.get(o.id, ()))
-            for key, _reason in blocks:
+            for key, reason in blocks:
                 off_side.append((key_ids.setdefault(key, len(key_ids)), j))
+                reasons.append(reason)
         prob_side: list[tuple[int, int]] = []
         for i, p in enumerate(self.problems):
             for key in problem_keys(p):
                 kid = key_ids.get(key)
                 if kid is not None:
                     prob_side.append((i, kid))
+        # kept for explain.pool_summaries: (key, officer, reason) and (problem, key) rows
+        reason_index = {r: i for i, r in enumerate(Reason)}
+        self.block_rows = np.array(
+            [(k, j, reason_index[r]) for (k, j), r in zip(off_side, reasons, strict=True)],
+            np.int64,
+        ).reshape(-1, 3)
+        self.key_rows = np.array(prob_side, np.int64).reshape(-1, 2)
+        self.n_keys = len(key_ids)
         if not off_side or not prob_side:
             self.excl_start = np.zeros(self.n_prob + 1, np.int64)
             self.excl_off = np.zeros(0, np.int64)

@@ -185,33 +185,23 @@ class PoolSummary:
 
 def pool_summaries(comp: Compiled) -> dict[str, PoolSummary]:
     """PoolSummary of every problem, vectorised (the same rules as `explain`, which a test
-    checks, at a cost fit for a 10,000-problem batch)."""
+    checks, at a cost fit for a 10,000-problem batch): the key join of Compiled, without
+    building any (problem, officer) matrix."""
     reasons = list(Reason)
     r_index = {r: i for i, r in enumerate(reasons)}
-    key_ids: dict[str, int] = {}
-    off_side: list[tuple[int, int, int]] = []
-    for j, o in enumerate(comp.officers):
-        blocks = officer_blocks(
-            o, comp.policy, comp.inp.context, comp.history_by_officer.get(o.id, ())
-        )
-        for key, reason in blocks:
-            off_side.append((key_ids.setdefault(key, len(key_ids)), j, r_index[reason]))
-    counts = np.zeros((comp.n_prob, len(reasons)), np.int64)
-    prob_side = [
-        (i, key_ids[k])
-        for i, p in enumerate(comp.problems)
-        for k in problem_keys(p)
-        if k in key_ids
-    ]
-    if off_side and prob_side:
-        oa = np.array(sorted(off_side), np.int64)
-        start = np.searchsorted(oa[:, 0], np.arange(len(key_ids) + 1))
-        pa = np.array(prob_side, np.int64)
+    n_reasons, n_off, n_prob = len(reasons), max(comp.n_off, 1), comp.n_prob
+    counts = np.zeros((n_prob, n_reasons), np.int64)
+    if len(comp.block_rows) and len(comp.key_rows):
+        oa = comp.block_rows[np.argsort(comp.block_rows[:, 0], kind="stable")]
+        start = np.searchsorted(oa[:, 0], np.arange(comp.n_keys + 1))
+        pa = comp.key_rows
         n = start[pa[:, 1] + 1] - start[pa[:, 1]]
         idx = ranges(start[pa[:, 1]], n)
         i, j, r = np.repeat(pa[:, 0], n), oa[idx, 1], oa[idx, 2]
-        triple = np.unique((i * comp.n_off + j) * len(reasons) + r)
-        np.add.at(counts, (triple // len(reasons) // comp.n_off, triple % len(reasons)), 1)
+        triple = np.sort((i * n_off + j) * n_reasons + r)
+        triple = triple[np.concatenate([[True], triple[1:] != triple[:-1]])]
+        cell = triple // n_reasons // n_off * n_reasons + triple % n_reasons
+        counts += np.bincount(cell, minlength=n_prob * n_reasons).reshape(n_prob, n_reasons)
     unavailable = int((~np.array([o.available for o in comp.officers], bool)).sum())
     full = int((comp.remaining <= 0).sum())
     counts[:, r_index[Reason.UNAVAILABLE]] += unavailable
@@ -220,23 +210,47 @@ def pool_summaries(comp: Compiled) -> dict[str, PoolSummary]:
     if comp.policy.escalated_same_county:
         allowed = allowed & (comp.off_county[None, :] == comp.prob_county[:, None])
     blocked = (
-        (~allowed).sum(axis=1) if allowed.ndim == 2 else np.full(comp.n_prob, (~allowed).sum())
+        (~allowed).sum(axis=1) if allowed.ndim == 2 else np.full(n_prob, (~allowed).sum())
     )
     counts[:, r_index[Reason.ESCALATED_LEVEL]] += np.where(comp.prob_escalated, blocked, 0)
-    pool = np.zeros(comp.n_prob, np.int64)
-    starts = comp.prob_slot_start
-    step = max(1, 1_000_000 // max(comp.n_off, 1))
-    for first in range(0, comp.n_prob, step):
-        last = min(comp.n_prob, first + step)
-        rows = np.arange(starts[first], starts[last], dtype=np.int64)
-        if len(rows) == 0:
-            continue
-        eligible = comp.block(rows).eligible
-        local = starts[first:last] - starts[first]
-        pool[first:last] = np.logical_or.reduceat(eligible, local, axis=0).sum(axis=1)
+    pool = pool_sizes(comp)
     return {
         p.id: PoolSummary(
             int(pool[i]), {reasons[r].value: int(counts[i, r]) for r in np.flatnonzero(counts[i])}
         )
         for i, p in enumerate(comp.problems)
     }
+
+
+def pool_sizes(comp: Compiled) -> np.ndarray:
+    """Officers eligible for at least one slot of each problem (as Compiled.block): those
+    qualified for a role of its template and available with capacity, less the excluded
+    ones, and for a 提级 problem only county-level officers (of its county, by policy)."""
+    n_prob = comp.n_prob
+    first = comp.prob_slot_start[:-1]
+    width = np.diff(comp.prob_slot_start)
+    # officers qualified for some role of each problem's template, by template
+    roles = np.zeros((n_prob, len(ROLE_INDEX)), bool)
+    for k in range(int(width.max(initial=0))):
+        has = width > k
+        roles[np.flatnonzero(has), comp.slot_role[first[has] + k]] = True
+    kinds, kind_of = np.unique(roles, axis=0, return_inverse=True)
+    kind_of = kind_of.reshape(-1)
+    fit = (kinds.astype(np.int64) @ comp.qual.astype(np.int64) > 0) & comp.wide_ok[None, :]
+    pool = fit.sum(axis=1)[kind_of]
+    n_excl = comp.excl_start[1:] - comp.excl_start[:-1]
+    rows = np.repeat(np.arange(n_prob), n_excl)
+    excluded_fit = fit[kind_of[rows], comp.excl_off]
+    esc = np.flatnonzero(comp.prob_escalated)
+    if len(esc):
+        allowed = np.broadcast_to(comp.off_is_county, (len(esc), comp.n_off))
+        if comp.policy.escalated_same_county:
+            allowed = allowed & (comp.off_county[None, :] == comp.prob_county[esc][:, None])
+        esc_fit = fit[kind_of[esc]] & allowed
+        pool[esc] = esc_fit.sum(axis=1)
+        where = np.full(n_prob, -1, np.int64)
+        where[esc] = np.arange(len(esc))
+        on_esc = where[rows] >= 0
+        excluded_fit[on_esc] = esc_fit[where[rows[on_esc]], comp.excl_off[on_esc]]
+    pool = pool - np.bincount(rows[excluded_fit], minlength=n_prob)
+    return pool

@@ -63,6 +63,8 @@ from .result import SolveStats
 BIG = np.iinfo(np.int64).max
 ROW_CELLS = 1 << 20  # cells of a block of rows in dense scans (cache-sized temporaries)
 I32_SAFE = 1 << 22  # |values| below this may be computed in int32 (then * 256 + tie-break)
+KEEP_LOAD_STEPS = 2  # arcs kept for the next network: reduced cost <= 2 load steps ...
+DROP_ROUNDS = 3  # ... in the first rounds only (after them arcs are only added: no cycling)
 # class of (problem, officer): 0 not eligible, 1 every slot, 2 first slot only, 3 second only
 EITHER, FIRST, SECOND = 1, 2, 3
 ROLE_ORDER = np.array([9, 1, 0, 2], np.int64)  # slot order of a team's members by class
@@ -149,7 +151,9 @@ class TeamDense:
         travel_rec = travel
         if comp.rec_any:
             travel_rec = travel + (w.recency * comp.rec.T).astype(np.int32)
-        if n_prob and (travel_rec.max(initial=0) + mis.max(initial=0)) >= I32_SAFE:
+        self.real_min = int(travel_rec.min(initial=0)) + int(mis.min(initial=0))
+        self.real_max = int(travel_rec.max(initial=0)) + int(mis.max(initial=0))
+        if self.real_max >= I32_SAFE:
             raise OverflowError("real cost too large")
         self.real = np.empty((n_prob, n_off), np.int32)
         self.tie = np.empty((n_prob, n_off), np.uint8)
@@ -170,35 +174,38 @@ class TeamDense:
             self.cls[np.repeat(np.arange(n_prob), counts), comp.excl_off] = 0
         self.hopeless: list[int] = []
         self.start = np.zeros(0, np.int64)
-        self._scan(first, travel)
+        self._scan(first)
 
-    def _scan(self, first: I64, travel: np.ndarray) -> None:
-        """Hopeless slots (no eligible officer, in slot order as candidates.Dense) and the
-        start candidates: per slot the k cheapest by (real cost, tie-break) and the spread
-        cheapest with travel left out."""
+    def _scan(self, first: I64) -> None:
+        """Hopeless slots (no eligible officer; in slot order, as candidates.Dense) and the
+        start candidates: per problem the cheapest officers by (real cost, tie-break), at
+        least `candidates_per_slot` for each slot, and about `spread_per_slot` per slot
+        anywhere in the province (those whose tie-break is below a threshold), so that the
+        first network reaches beyond the county."""
         policy = self.comp.policy
         k1 = max(policy.candidates_per_slot, 3)
-        k2 = policy.spread_per_slot
+        spread = round(256 * 2 * policy.spread_per_slot / max(self.n_off, 1))
         hopeless: list[I64] = []
         keys: list[I64] = []
         for rows in row_blocks(self.n_prob, self.n_off):
             c = self.cls[rows]
+            eligible = c > 0
             either = c == EITHER
             masks = [either | (c == FIRST), either | (c == SECOND)]
             two = self.width[rows] == 2
+            masks[1] &= two[:, None]
             hopeless.append(first[rows][~masks[0].any(axis=1)])
             hopeless.append(first[rows][~masks[1].any(axis=1) & two] + 1)
             tie = self.tie[rows]
             value = self.real[rows] * np.int32(256)
             value += tie
-            spread = travel[self.comp.prob_county[rows]]
-            spread *= np.int32(-256)
-            spread += value
-            pick = cheapest(value, masks[0], k1)
-            pick |= cheapest(spread, masks[0], k2)
-            if two.any():
-                pick |= cheapest(value, masks[1], k1)
-                pick |= cheapest(spread, masks[1], k2)
+            pick = cheapest(value, eligible, k1 + k1 // 2)
+            for mask in masks:
+                short = np.flatnonzero((pick & mask).sum(axis=1) < np.minimum(k1, mask.sum(axis=1)))
+                if len(short):
+                    pick[short] |= cheapest(value[short], mask[short], k1)
+            if spread > 0:
+                pick |= eligible & (tie < spread)
             keys.append(np.flatnonzero(pick) + rows.start * self.n_off)
         self.hopeless = sorted(int(x) for x in np.concatenate(hopeless)) if hopeless else []
         if not self.hopeless and keys:
@@ -389,7 +396,7 @@ def violations(dense: TeamDense, net: TeamNetwork, dist: I64, per_problem: int, 
 
 def reprice(dense: TeamDense, net: TeamNetwork, dist: I64, per_officer: int) -> I64:
     """Per officer the `per_officer` eligible problems with the lowest c(p, o) + d(tail), ties
-    by tie-break (and those tied with the last): where its capacity is worth most."""
+    by tie-break (then problem): the problems where the officer's capacity is worth most."""
     n_prob, n_off = dense.n_prob, dense.n_off
     if per_officer <= 0 or n_prob == 0:
         return np.zeros(0, np.int64)
@@ -397,15 +404,33 @@ def reprice(dense: TeamDense, net: TeamNetwork, dist: I64, per_officer: int) -> 
         return np.flatnonzero(dense.cls > 0)
     d_tail = tail_potentials(dense, net, dist)
     dtype = value_type(dist)
-    value = np.empty((n_prob, n_off), dtype)
+    low = dense.real_min + int(d_tail.min())
+    top = dense.real_max + int(d_tail.max()) - low + 1  # above every value: not eligible
+    # selection on a transposed int16 copy when the values fit (they span a few hundred)
+    small = np.int16 if top < np.iinfo(np.int16).max else np.int64
+    value = np.empty((n_prob, n_off), small)
     for rows in row_blocks(n_prob, n_off):
-        value[rows] = dense.values(rows, d_tail, 256, dtype)
-    top = np.iinfo(dtype).max
-    value[dense.cls == 0] = top
-    kth = np.partition(value, per_officer - 1, axis=0)[per_officer - 1]
-    pick = value <= kth[None, :]
-    pick &= value < top
-    return np.flatnonzero(pick)
+        block = dense.values(rows, d_tail, 1, dtype)
+        block -= dtype(low)
+        value[rows] = np.where(dense.cls[rows] > 0, block, top)
+    by_off = np.ascontiguousarray(value.T)
+    del value
+    level = np.partition(by_off, per_officer - 1, axis=1)[:, per_officer - 1 : per_officer]
+    below = by_off < level
+    at = by_off == level
+    at &= level < top
+    del by_off
+    # at the officer's level: the lowest tie-breaks, as many as are still wanted
+    o_at, p_at = np.nonzero(at)
+    order = np.lexsort((p_at, dense.tie[p_at, o_at], o_at))
+    o_at, p_at = o_at[order], p_at[order]
+    rank = np.arange(len(o_at)) - np.searchsorted(o_at, o_at)
+    wanted = per_officer - below.sum(axis=1)
+    take = rank < wanted[o_at]
+    o_below, p_below = np.nonzero(below)
+    p = np.concatenate([p_below, p_at[take]])
+    o = np.concatenate([o_below, o_at[take]])
+    return np.sort(p.astype(np.int64) * n_off + o)
 
 
 @dataclass
@@ -457,6 +482,7 @@ def solve_teams(dense: TeamDense, keys: I64) -> tuple[TeamNetwork, I64, SolveSta
     first network is infeasible (optimiser.py then runs the slot network's feasibility step,
     whose certificates do not depend on this network)."""
     comp, policy = dense.comp, dense.comp.policy
+    keep = KEEP_LOAD_STEPS * policy.weights.load
     solves = added = 0
     while True:
         net = team_network(dense, keys)
@@ -471,8 +497,12 @@ def solve_teams(dense: TeamDense, keys: I64) -> tuple[TeamNetwork, I64, SolveSta
         if len(extra) == 0:
             break
         added += len(extra)
-        if solves <= policy.reprice_rounds:
+        if solves == 1 and policy.reprice_rounds > 0:
             extra = union(extra, reprice(dense, net, dist, policy.reprice_per_slot))
+        keys = net.keys
+        if solves <= DROP_ROUNDS:
+            n = net.n_cand
+            keys = keys[net.cost[:n] + dist[net.tail[:n]] - dist[net.head[:n]] <= keep]
         keys = union(keys, extra)
     final = tie_break_flow(dense, net, flow, dist)
     stats = SolveStats(

@@ -39,6 +39,8 @@ from services.ledger.domain.serialization import (
     event_from_dict,
     event_key,
     event_to_dict,
+    problem_from_state,
+    state_dict,
     state_hash,
 )
 
@@ -249,6 +251,8 @@ def test_any_command_sequence_folds_back_to_the_same_state(commands: list[str]) 
     assert p.version == len(p.new_events)
     assert fold(p.new_events) == p
     assert fold(decode_event(encode_event(e)) for e in p.new_events) == p  # type: ignore[misc]
+    # the ledger stores each problem's state as JSON and loads it back for the next command
+    assert problem_from_state(json.loads(json.dumps(state_dict(p)))) == p
     reworks = sum(1 for t in p.transitions() if t.is_rework())
     assert p.rework_count == reworks
     assert p.status in ProblemStatus

@@ -1,0 +1,94 @@
+"""个案促改 → 类案促改: after each registration, the county's class-of-case rules are checked
+for the rule's period; a rule that triggers opens the county's item (or attaches new members to
+it). The lifecycle commands (measure adopted, reviewed, closed) run like the problem commands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.ledger.adapters.tables import problems
+from services.ledger.domain.class_of_case import (
+    AnyClassOfCaseEvent,
+    ClassOfCase,
+    ClassOfCaseRule,
+    class_case_id,
+    detect_class_of_case,
+)
+from services.ledger.domain.enums import Category, ProblemStatus
+from services.ledger.domain.period import Period
+from services.ledger.domain.problem import Problem
+from services.ledger.domain.serialization import problem_from_state
+from services.ledger.service_layer import store
+from services.ledger.service_layer.context import LedgerContext
+from services.ledger.settings import ClassRuleTemplate
+
+DETECTOR = "system:class_of_case"
+
+
+def period_of(kind: str, day: date) -> Period:
+    if kind == "month":
+        return Period.month(day.year, day.month)
+    if kind == "year":
+        return Period.year(day.year)
+    return Period.quarter(day.year, (day.month - 1) // 3 + 1)
+
+
+def rule_for(template: ClassRuleTemplate, county_code: str) -> ClassOfCaseRule:
+    return ClassOfCaseRule(
+        rule_id=template.rule_id, county_code=county_code, label=template.label,
+        category=Category(template.category) if template.category else None,
+        keywords=template.keywords, min_villages=template.min_villages,
+        min_towns=template.min_towns,
+    )
+
+
+async def _candidates(session: AsyncSession, rule: ClassOfCaseRule, period: Period
+                      ) -> list[Problem]:
+    query = sa.select(problems.c.state).where(
+        problems.c.county_code == rule.county_code, problems.c.registered_on >= period.start,
+        problems.c.registered_on < period.end, problems.c.status != ProblemStatus.MERGED.value)
+    if rule.category is not None:
+        query = query.where(problems.c.category == rule.category.value)
+    return [problem_from_state(s) for s in (await session.scalars(query)).all()]
+
+
+async def detect(session: AsyncSession, ctx: LedgerContext, county_code: str, day: date,
+                 now: datetime, command_id: str, only_for: Problem | None = None) -> list[str]:
+    """Check every rule for the county and the period containing `day`; returns the ids of the
+    items opened or extended. `only_for`: skip rules the problem just registered cannot
+    change."""
+    touched = []
+    for template in ctx.class_rules:
+        rule = rule_for(template, county_code)
+        if only_for is not None and not rule.matches(only_for):
+            continue
+        period = period_of(template.period, day)
+        case_id = class_case_id(rule, period)
+        # One detector per item at a time: two registrations must not both open it.
+        await session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(case_id))))
+        existing = await store.load_case(session, case_id)
+        found = detect_class_of_case(
+            await _candidates(session, rule, period), rule=rule, period=period,
+            existing=existing.case if existing else None, actor=DETECTOR, now=now)
+        if found is None:
+            continue
+        loaded = existing or store.LoadedCase(case=found, journal_seq=0, before=None,
+                                              opened_at=None)
+        action = "attach_members" if existing else "open"
+        await store.commit_case(session, loaded, command_id=command_id, action=action)
+        touched.append(case_id)
+    return touched
+
+
+async def run_command(
+    session: AsyncSession, case_id: str, action: str, command_id: str,
+    command: Callable[[ClassOfCase], list[AnyClassOfCaseEvent]],
+) -> ClassOfCase:
+    loaded = await store.require_case(session, case_id)
+    command(loaded.case)
+    await store.commit_case(session, loaded, command_id=command_id, action=action)
+    return loaded.case
