@@ -23,6 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 POM = ROOT / "deploy" / "kafka" / "pom.xml"
+LIBS = ROOT / ".local" / "kafka" / "libs"
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,8 @@ class KafkaNode:
 
     @property
     def libs(self) -> Path:
-        return self.home / "libs"
+        # One copy of the jars for every broker this project starts (dev, tests, benchmarks).
+        return LIBS
 
     @property
     def data(self) -> Path:
@@ -129,6 +131,8 @@ class KafkaNode:
         return pid
 
     def start(self, timeout: float = 90.0) -> str:
+        if not self.home.is_absolute():
+            raise ValueError(f"the broker's home must be an absolute path, not {self.home}")
         if self.running_pid() is not None:
             wait_for_port(self.port, timeout)
             return self.bootstrap
