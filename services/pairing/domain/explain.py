@@ -24,8 +24,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from .compiled import ROLE_INDEX, Compiled, ranges
-from .conflicts import Reason, exclusions, officer_blocks, problem_keys
+from .compiled import I64, ROLE_INDEX, Compiled, ranges
+from .conflicts import Reason, exclusions
 from .model import PairingInput, PastAssignment
 from .policy import Policy, Role, qualifies
 from .result import Assignment, Member
@@ -222,7 +222,7 @@ def pool_summaries(comp: Compiled) -> dict[str, PoolSummary]:
     }
 
 
-def pool_sizes(comp: Compiled) -> np.ndarray:
+def pool_sizes(comp: Compiled) -> I64:
     """Officers eligible for at least one slot of each problem (as Compiled.block): those
     qualified for a role of its template and available with capacity, less the excluded
     ones, and for a 提级 problem only county-level officers (of its county, by policy)."""
@@ -252,5 +252,5 @@ def pool_sizes(comp: Compiled) -> np.ndarray:
         where[esc] = np.arange(len(esc))
         on_esc = where[rows] >= 0
         excluded_fit[on_esc] = esc_fit[where[rows[on_esc]], comp.excl_off[on_esc]]
-    pool = pool - np.bincount(rows[excluded_fit], minlength=n_prob)
-    return pool
+    out: I64 = pool - np.bincount(rows[excluded_fit], minlength=n_prob)
+    return out

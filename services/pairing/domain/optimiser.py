@@ -1,6 +1,17 @@
 """Exact optimiser (精确求解): minimum-cost conflict-free teams for a batch of problems.
 
-Method: min-cost flow (flow.py) on a sparse candidate network, made exact by pricing.
+Two networks, one model. `solve_batch` (the deterministic mode) solves the team network of
+teams.py, one node per team, whenever every template has one or two slots and an officer who
+can fill both slots of a team costs the same in either (always so with the default policy);
+otherwise, and in randomised mode (randomised.py, where the LP caps every (officer, problem)
+at q), `solve_flow` below solves the slot network of flow.py. Both use the same candidates,
+pricing and certificates scheme, and both return an optimum of the real cost over all
+conflict-free teams; which of several equal-cost optima is returned depends on the network
+(the tie-break chooses among the optima of the final network), so the two networks may pick
+different teams of the same cost. Certificates always come from the slot network's steps.
+
+Method of `solve_flow`: min-cost flow (flow.py) on a sparse candidate network, made exact by
+pricing.
  1. Candidates: for each slot, the k cheapest eligible officers (policy.candidates_per_slot)
     by arc cost, and a few cheapest when travel is ignored (spread_per_slot). After the first
     solve the set is re-drawn once from that solve's potentials (reprice): per slot the
@@ -53,7 +64,7 @@ from .flow import Network
 from .model import PairingInput, Problem
 from .policy import Policy
 from .result import Assignment, CostBreakdown, Member, SolveStats, Team
-from .teams import TeamDense, applies, officer_of_slot, solve_teams
+from .teams import TeamDense, applies, officer_of_slot, solve_teams, union
 
 
 @dataclass(frozen=True)
@@ -183,7 +194,7 @@ def solve_exact(comp: Compiled) -> tuple[I64, SolveStats] | Infeasible:
         if cert is not None:
             return Infeasible((cert,))
         del slot_dense
-        keys = np.union1d(dense.start, comp.slot_prob[arcs[0]] * max(comp.n_off, 1) + arcs[1])
+        keys = union(dense.start, comp.slot_prob[arcs[0]] * max(comp.n_off, 1) + arcs[1])
         solved = solve_teams(dense, keys)
         if solved is None:
             raise AssertionError("the feasible slot network has no team flow")

@@ -29,41 +29,56 @@ eligible (problem, officer) of the dense problem: c(p, o) + d(tail) - d(o), wher
 G_pk for a one-slot-only officer when G_pk exists and X_p otherwise (an absent G_pk takes the
 potential of X_p, which keeps every residual arc of the dense network non-negative). No
 negative arc left out: the sparse optimum is a dense optimum of the real cost. Otherwise the
-most negative arcs are added and the network solved again (column generation; terminates
-since every round adds an arc).
+most negative arcs are added and the network solved again (column generation).
 
-Candidates: per slot the `candidates_per_slot` cheapest eligible officers by (real cost,
-tie-break) and the `spread_per_slot` cheapest when travel is ignored, taking every officer
-tied with the last one (so the set does not depend on how a selection routine breaks ties).
-During the first `reprice_rounds` solves, each officer also gets the `reprice_per_slot`
-problems where it is worth most at the current potentials, c(p, o) + d(tail): the real cost
-is highly degenerate (dozens of same-county officers cost the same), so per-problem reduced
-costs say little, but per officer they tell which problems its capacity should go to.
+Candidates (the Policy fields from `candidates_per_slot` on tune only the speed): per problem
+its cheapest officers by (real cost, tie-break), at least `candidates_per_slot` (3 or more)
+for each slot, every officer tied with the last one included (so the set does not depend on
+how a selection routine breaks ties), and ~`spread_per_slot` per slot anywhere in the province
+(those whose keyed tie-break falls below a threshold) so that the first network reaches past
+the county. After the first solve (when `reprice_rounds` > 0) each officer also gets the
+`reprice_per_slot` problems where it is worth most at the current potentials, c(p, o) +
+d(tail): the real cost is highly degenerate (dozens of same-county officers cost the same), so
+per-problem reduced costs say little, while per officer they tell where its capacity should
+go. Pricing adds, per problem, the `pricing_per_slot` lowest (reduced cost, tie-break) among
+the arcs below `pricing_margin`, and after the first round among those of reduced cost 0 too
+(the degenerate alternatives that a small move of the potentials turns negative; this saves
+most fourth rounds). In the first rounds arcs whose reduced cost exceeds three load steps are
+dropped from the next network (the optimum just found is always kept, so the cost never goes
+up); later rounds only add arcs, so the loop terminates.
 
 Tie-break: once d proves the real optimum, every real optimum of the final network uses only
 arcs with reduced cost 0, and saturates those with a negative one (complementary slackness
 with the optimal dual d). The tie-break optimum over the real optima is therefore a min-cost
 flow on the arcs of reduced cost 0 with the keyed tie-break (< 256) as cost, the saturated
 arcs fixed: the same answer as real cost * scale + tie-break on the whole final network, on a
-smaller network with small costs.
+smaller network with small costs (and no second solve of the whole network).
 """
 
 from __future__ import annotations
 
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 from ortools.graph.python import min_cost_flow
 
-from .compiled import _MIX1 as MIX1
-from .compiled import _MIX2 as MIX2
-from .compiled import BOOL, I64, TIEBREAK_BITS, Compiled, ranges
+from .compiled import BOOL, I64, Compiled, mix, ranges
 from .result import SolveStats
 
-BIG = np.iinfo(np.int64).max
+Ints = npt.NDArray[Any]  # int16, int32 or int64 values of a block
+IntType = type[np.int32] | type[np.int64]
+T = TypeVar("T")
+WORKERS = min(2, os.cpu_count() or 1)  # threads for the dense scans (the reference has 2 cores)
 ROW_CELLS = 1 << 20  # cells of a block of rows in dense scans (cache-sized temporaries)
-I32_SAFE = 1 << 22  # |values| below this may be computed in int32 (then * 256 + tie-break)
-KEEP_LOAD_STEPS = 2  # arcs kept for the next network: reduced cost <= 2 load steps ...
+I32_SAFE = 1 << 20  # costs and potentials below this: (cost + potentials) * 256 fits int32
+KEEP_LOAD_STEPS = 3  # arcs kept for the next network: reduced cost <= 3 load steps ...
+PROOF_MARGIN = 1  # after the first round, arcs of reduced cost 0 are priced in too
 DROP_ROUNDS = 3  # ... in the first rounds only (after them arcs are only added: no cycling)
 # class of (problem, officer): 0 not eligible, 1 every slot, 2 first slot only, 3 second only
 EITHER, FIRST, SECOND = 1, 2, 3
@@ -71,8 +86,27 @@ ROLE_ORDER = np.array([9, 1, 0, 2], np.int64)  # slot order of a team's members 
 
 
 def row_blocks(n_rows: int, n_cols: int) -> list[slice]:
+    """Slices of rows of about ROW_CELLS cells (dense scans go block by block)."""
     size = max(1, ROW_CELLS // max(n_cols, 1))
     return [slice(i, min(i + size, n_rows)) for i in range(0, n_rows, size)]
+
+
+_POOL: tuple[int, ThreadPoolExecutor] | None = None  # (pid that made it, pool)
+_POOL_LOCK = threading.Lock()
+
+
+def each_block(work: Callable[[slice], T], blocks: list[slice]) -> list[T]:
+    """work(block) for every block, in block order, on up to WORKERS threads: numpy releases
+    the GIL, and every block writes only its own rows, so the result is that of a plain loop.
+    (`work` must not call each_block itself.)"""
+    global _POOL
+    if len(blocks) < 2 or WORKERS < 2:
+        return [work(b) for b in blocks]
+    with _POOL_LOCK:
+        if _POOL is None or _POOL[0] != os.getpid():  # a forked child needs threads of its own
+            _POOL = (os.getpid(), ThreadPoolExecutor(WORKERS, thread_name_prefix="pairing"))
+        pool = _POOL[1]
+    return list(pool.map(work, blocks))
 
 
 def union(a: I64, b: I64) -> I64:
@@ -97,21 +131,12 @@ def applies(comp: Compiled) -> bool:
     r1, r2 = comp.slot_role[first[two]], comp.slot_role[first[two] + 1]
     pref = comp.prob_pref[two]
     asym = (comp.role_soft[r1] != comp.role_soft[r2]) & (pref != 0)
-    for a, b, skill in {(int(x), int(y), int(z)) for x, y, z in zip(r1[asym], r2[asym], pref[asym])}:
+    triples = zip(r1[asym], r2[asym], pref[asym], strict=True)
+    for a, b, skill in {(int(x), int(y), int(z)) for x, y, z in triples}:
         lacks = (comp.off_skills & skill) == 0
         if (comp.qual[a] & comp.qual[b] & lacks).any():
             return False
     return True
-
-
-def tie_block(comp: Compiled, rows: slice, out: np.ndarray) -> None:
-    """compiled.mix of the problems `rows` with every officer, into a uint8 block."""
-    x = np.bitwise_xor(comp.h_prob[rows][:, None], comp.h_off[None, :])
-    x *= MIX1
-    x ^= x >> np.uint64(29)
-    x *= MIX2
-    x >>= np.uint64(64 - TIEBREAK_BITS)
-    out[...] = x
 
 
 class TeamDense:
@@ -147,22 +172,23 @@ class TeamDense:
             m2 = w.mismatch * (bool(comp.role_soft[b]) and skill != 0) * lacks
             mis[i] = np.where(q1, m1, m2)
             cls[i] = np.select([q1 & q2, q1, q2], [EITHER, FIRST, SECOND], 0)
-        travel = comp.travel_table[:, comp.off_county].astype(np.int32)
-        travel_rec = travel
+        travel_rec = comp.travel_table[:, comp.off_county].astype(np.int64)
         if comp.rec_any:
-            travel_rec = travel + (w.recency * comp.rec.T).astype(np.int32)
+            travel_rec = travel_rec + w.recency * comp.rec.T
         self.real_min = int(travel_rec.min(initial=0)) + int(mis.min(initial=0))
         self.real_max = int(travel_rec.max(initial=0)) + int(mis.max(initial=0))
-        if self.real_max >= I32_SAFE:
+        if self.real_max >= 2**31:
             raise OverflowError("real cost too large")
-        self.real = np.empty((n_prob, n_off), np.int32)
-        self.tie = np.empty((n_prob, n_off), np.uint8)
+        travel_rec = travel_rec.astype(np.int32)
+        self.wide: IntType = np.int32 if self.real_max < I32_SAFE else np.int64
         self.cls = np.empty((n_prob, n_off), np.uint8)
         county = comp.prob_county
-        for rows in row_blocks(n_prob, n_off):
-            np.add(travel_rec[county[rows]], mis[kind_of[rows]], out=self.real[rows])
-            tie_block(comp, rows, self.tie[rows])
+        blocks = row_blocks(n_prob, n_off)
+
+        def classes(rows: slice) -> None:
             self.cls[rows] = cls[kind_of[rows]]
+
+        each_block(classes, blocks)
         esc = np.flatnonzero(comp.prob_escalated)
         if len(esc):
             allowed = np.broadcast_to(comp.off_is_county, (len(esc), n_off))
@@ -172,68 +198,93 @@ class TeamDense:
         counts = comp.excl_start[1:] - comp.excl_start[:-1]
         if counts.sum():
             self.cls[np.repeat(np.arange(n_prob), counts), comp.excl_off] = 0
-        self.hopeless: list[int] = []
+        self.hopeless = self._hopeless(first)
+        self.real = np.zeros((0, n_off), np.int32)
+        self.tie = np.zeros((0, n_off), np.uint8)
         self.start = np.zeros(0, np.int64)
-        self._scan(first)
+        if self.hopeless:  # nothing more is needed: the solve returns certificates
+            return
+        self.real = np.empty((n_prob, n_off), np.int32)
+        self.tie = np.empty((n_prob, n_off), np.uint8)
 
-    def _scan(self, first: I64) -> None:
-        """Hopeless slots (no eligible officer; in slot order, as candidates.Dense) and the
-        start candidates: per problem the cheapest officers by (real cost, tie-break), at
-        least `candidates_per_slot` for each slot, and about `spread_per_slot` per slot
-        anywhere in the province (those whose tie-break is below a threshold), so that the
-        first network reaches beyond the county."""
+        def costs(rows: slice) -> None:
+            np.add(travel_rec[county[rows]], mis[kind_of[rows]], out=self.real[rows])
+            self.tie[rows] = mix(comp.h_prob[rows][:, None], comp.h_off[None, :])
+
+        each_block(costs, blocks)
+        self.start = self._start()
+
+    def slot_masks(self, rows: slice) -> tuple[BOOL, BOOL]:
+        """Officers eligible for the first and for the second slot of the problems `rows`."""
+        c = self.cls[rows]
+        either = c == EITHER
+        second = either | (c == SECOND)
+        second &= (self.width[rows] == 2)[:, None]
+        return either | (c == FIRST), second
+
+    def _hopeless(self, first: I64) -> list[int]:
+        """Slots without any eligible officer, in slot order (as candidates.Dense)."""
+
+        def slots(rows: slice) -> I64:
+            masks = self.slot_masks(rows)
+            one = first[rows][~masks[0].any(axis=1)]
+            two = first[rows][~masks[1].any(axis=1) & (self.width[rows] == 2)] + 1
+            return np.concatenate([one, two])
+
+        out = each_block(slots, row_blocks(self.n_prob, self.n_off))
+        return sorted(int(x) for x in np.concatenate([np.zeros(0, np.int64), *out]))
+
+    def _start(self) -> I64:
+        """Start candidates: per problem the cheapest officers by (real cost, tie-break), at
+        least `candidates_per_slot` (3 at least) for each slot and half as many again over
+        both, every officer tied with the last one included (so the set does not depend on
+        how a selection routine breaks ties); and about `spread_per_slot` per slot anywhere
+        in the province (those whose tie-break is below a threshold), so that the first
+        network reaches beyond the county."""
         policy = self.comp.policy
         k1 = max(policy.candidates_per_slot, 3)
         spread = round(256 * 2 * policy.spread_per_slot / max(self.n_off, 1))
-        hopeless: list[I64] = []
-        keys: list[I64] = []
-        for rows in row_blocks(self.n_prob, self.n_off):
-            c = self.cls[rows]
-            eligible = c > 0
-            either = c == EITHER
-            masks = [either | (c == FIRST), either | (c == SECOND)]
-            two = self.width[rows] == 2
-            masks[1] &= two[:, None]
-            hopeless.append(first[rows][~masks[0].any(axis=1)])
-            hopeless.append(first[rows][~masks[1].any(axis=1) & two] + 1)
-            tie = self.tie[rows]
-            value = self.real[rows] * np.int32(256)
-            value += tie
-            pick = cheapest(value, eligible, k1 + k1 // 2)
-            for mask in masks:
-                short = np.flatnonzero((pick & mask).sum(axis=1) < np.minimum(k1, mask.sum(axis=1)))
-                if len(short):
-                    pick[short] |= cheapest(value[short], mask[short], k1)
-            if spread > 0:
-                pick |= eligible & (tie < spread)
-            keys.append(np.flatnonzero(pick) + rows.start * self.n_off)
-        self.hopeless = sorted(int(x) for x in np.concatenate(hopeless)) if hopeless else []
-        if not self.hopeless and keys:
-            self.start = np.concatenate(keys)
 
-    def values(self, rows: slice, d_tail: I64, scale: int, dtype: type) -> np.ndarray:
-        """(real cost + potential of the arc's tail node) * scale, plus the tie-break when
-        scale is 256, of the problems `rows` with every officer."""
+        def pick(rows: slice) -> I64:
+            eligible = self.cls[rows] > 0
+            tie = self.tie[rows]
+            value: Ints = self.real[rows].astype(self.wide)
+            value *= 256
+            value += tie
+            chosen = cheapest(value, eligible, k1 + k1 // 2)
+            for mask in self.slot_masks(rows):
+                have = (chosen & mask).sum(axis=1)
+                short = np.flatnonzero(have < np.minimum(k1, mask.sum(axis=1)))
+                if len(short):
+                    chosen[short] |= cheapest(value[short], mask[short], k1)
+            if spread > 0:
+                chosen |= eligible & (tie < spread)
+            out: I64 = np.flatnonzero(chosen) + rows.start * self.n_off
+            return out
+
+        keys = each_block(pick, row_blocks(self.n_prob, self.n_off))
+        return np.concatenate([np.zeros(0, np.int64), *keys])
+
+    def values(self, rows: slice, d_tail: I64, dtype: IntType) -> Ints:
+        """Real cost + potential of the arc's tail node, of the problems `rows` with every
+        officer (the reduced cost of the arc but for the officer's potential)."""
         c = self.cls[rows]
-        d = d_tail[rows].astype(dtype)
-        out = self.real[rows].astype(dtype)
+        d: Ints = d_tail[rows].astype(dtype)
+        out: Ints = self.real[rows].astype(dtype)
         out += d[:, EITHER, None]
         for k in (FIRST, SECOND):
             shift = d[:, k] - d[:, EITHER]
             if shift.any():
                 out += (c == k) * shift[:, None]
-        if scale != 1:
-            out *= dtype(scale)
-            out += self.tie[rows]
         return out
 
 
-def value_type(dist: I64) -> type:
+def value_type(dense: TeamDense, dist: I64) -> IntType:
     """int32 when (real cost + potentials) * 256 cannot overflow it."""
-    return np.int32 if np.abs(dist).max(initial=0) < I32_SAFE else np.int64
+    return np.int32 if dense.wide is np.int32 and np.abs(dist).max(initial=0) < I32_SAFE else np.int64
 
 
-def cheapest(value: np.ndarray, mask: BOOL, k: int) -> BOOL:
+def cheapest(value: Ints, mask: BOOL, k: int) -> BOOL:
     """Per row, the eligible entries with the k smallest values and every entry tied with
     the k-th (all eligible entries when a row has k or fewer)."""
     if k <= 0:
@@ -276,6 +327,8 @@ class TeamNetwork:
 
 
 def team_network(dense: TeamDense, keys: I64) -> TeamNetwork:
+    """Nodes: problems, then group nodes, officers and the sink; arcs: candidates (in key
+    order), problem -> group, officer -> sink per unit of capacity."""
     comp, n_prob, n_off = dense.comp, dense.n_prob, dense.n_off
     p, o = keys // max(n_off, 1), keys % max(n_off, 1)
     k = dense.cls[p, o].astype(np.int64)
@@ -369,29 +422,32 @@ def tail_potentials(dense: TeamDense, net: TeamNetwork, dist: I64) -> I64:
 
 def violations(dense: TeamDense, net: TeamNetwork, dist: I64, per_problem: int, margin: int) -> I64:
     """Left-out keys to add: none when no left-out arc has a negative reduced cost (the
-    optimum is proven); otherwise per problem the `per_problem` lowest reduced costs below
-    `margin` (and those tied with the last)."""
+    optimum is proven); otherwise per problem the `per_problem` lowest (reduced cost,
+    tie-break) among those with reduced cost below `margin` (and those tied with the last)."""
     n_off = dense.n_off
     d_tail = tail_potentials(dense, net, dist)
     d_off = dist[net.off0 : net.off0 + n_off]
-    out: list[I64] = []
-    any_negative = False
-    dtype = value_type(dist)
+    dtype = value_type(dense, dist)
     d_off = d_off.astype(dtype)
-    for rows in row_blocks(dense.n_prob, n_off):
-        rc = dense.values(rows, d_tail, 1, dtype)
+
+    def scan(rows: slice) -> tuple[I64, bool]:
+        rc = dense.values(rows, d_tail, dtype)
         rc -= d_off[None, :]
         near = rc < margin
         near &= dense.cls[rows] > 0
         lo, hi = np.searchsorted(net.keys, [rows.start * n_off, rows.stop * n_off])
         near.reshape(-1)[net.keys[lo:hi] - rows.start * n_off] = False
         if not near.any():
-            continue
-        any_negative = any_negative or bool((near & (rc < 0)).any())
-        out.append(np.flatnonzero(cheapest(rc, near, per_problem)) + rows.start * n_off)
-    if not any_negative or not out:
+            return np.zeros(0, np.int64), False
+        negative = bool((near & (rc < 0)).any())
+        rc *= dtype(256)
+        rc += dense.tie[rows]
+        return np.flatnonzero(cheapest(rc, near, per_problem)) + rows.start * n_off, negative
+
+    found = each_block(scan, row_blocks(dense.n_prob, n_off))
+    if not any(negative for _, negative in found):
         return np.zeros(0, np.int64)
-    return np.concatenate(out)
+    return np.concatenate([keys for keys, _ in found])
 
 
 def reprice(dense: TeamDense, net: TeamNetwork, dist: I64, per_officer: int) -> I64:
@@ -403,23 +459,31 @@ def reprice(dense: TeamDense, net: TeamNetwork, dist: I64, per_officer: int) -> 
     if per_officer >= n_prob:
         return np.flatnonzero(dense.cls > 0)
     d_tail = tail_potentials(dense, net, dist)
-    dtype = value_type(dist)
+    dtype = value_type(dense, dist)
     low = dense.real_min + int(d_tail.min())
     top = dense.real_max + int(d_tail.max()) - low + 1  # above every value: not eligible
     # selection on a transposed int16 copy when the values fit (they span a few hundred)
     small = np.int16 if top < np.iinfo(np.int16).max else np.int64
     value = np.empty((n_prob, n_off), small)
-    for rows in row_blocks(n_prob, n_off):
-        block = dense.values(rows, d_tail, 1, dtype)
+
+    def shifted(rows: slice) -> None:
+        block = dense.values(rows, d_tail, dtype)
         block -= dtype(low)
         value[rows] = np.where(dense.cls[rows] > 0, block, top)
-    by_off = np.ascontiguousarray(value.T)
-    del value
-    level = np.partition(by_off, per_officer - 1, axis=1)[:, per_officer - 1 : per_officer]
-    below = by_off < level
-    at = by_off == level
-    at &= level < top
-    del by_off
+
+    each_block(shifted, row_blocks(n_prob, n_off))
+    by_off = np.empty((n_off, n_prob), small)
+    below = np.empty((n_off, n_prob), bool)
+    at = np.empty((n_off, n_prob), bool)
+
+    def select(cols: slice) -> None:
+        by_off[cols] = value[:, cols].T
+        level = np.partition(by_off[cols], per_officer - 1, axis=1)[:, per_officer - 1 :][:, :1]
+        np.less(by_off[cols], level, out=below[cols])
+        np.equal(by_off[cols], level, out=at[cols])
+        at[cols] &= level < top
+
+    each_block(select, row_blocks(n_off, n_prob))
     # at the officer's level: the lowest tie-breaks, as many as are still wanted
     o_at, p_at = np.nonzero(at)
     order = np.lexsort((p_at, dense.tie[p_at, o_at], o_at))
@@ -431,12 +495,6 @@ def reprice(dense: TeamDense, net: TeamNetwork, dist: I64, per_officer: int) -> 
     p = np.concatenate([p_below, p_at[take]])
     o = np.concatenate([o_below, o_at[take]])
     return np.sort(p.astype(np.int64) * n_off + o)
-
-
-@dataclass
-class TeamSolution:
-    officer_of_slot: I64
-    stats: SolveStats
 
 
 def tie_break_flow(dense: TeamDense, net: TeamNetwork, flow: I64, dist: I64) -> I64:
@@ -490,10 +548,11 @@ def solve_teams(dense: TeamDense, keys: I64) -> tuple[TeamNetwork, I64, SolveSta
         solves += 1
         if flow is None:
             if solves > 1:
-                raise AssertionError("a superset of a feasible network became infeasible")
+                raise AssertionError("a network holding the previous optimum became infeasible")
             return None
         dist = potentials(net, flow)
-        extra = violations(dense, net, dist, policy.pricing_per_slot, policy.pricing_margin)
+        margin = policy.pricing_margin if solves == 1 else max(policy.pricing_margin, PROOF_MARGIN)
+        extra = violations(dense, net, dist, policy.pricing_per_slot, margin)
         if len(extra) == 0:
             break
         added += len(extra)
