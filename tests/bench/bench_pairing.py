@@ -208,7 +208,7 @@ def frequencies(divisions: Path, draws: int) -> dict[str, object]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--divisions", default=str(ROOT.parent / "shared" / "data" / "divisions"))
+    parser.add_argument("--divisions", default=str(ROOT / "data" / "divisions"))
     parser.add_argument("--only", default="zhangzhou,fujian,big,mip,random")
     parser.add_argument("--draws", type=int, default=300)
     parser.add_argument("--no-randomised", action="store_true", help="skip the randomised solves")

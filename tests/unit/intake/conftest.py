@@ -9,8 +9,6 @@ from services.intake.domain.divisions import DivisionRegistry
 
 REPO = Path(__file__).resolve().parents[3]
 DIVISIONS = REPO / "data" / "divisions"
-if not DIVISIONS.is_dir():  # before the lead copied the data into the repo
-    DIVISIONS = Path("/work/shared/data/divisions")
 
 CST = timezone(timedelta(hours=8))
 NOW = datetime(2024, 6, 3, 10, 0, tzinfo=CST)

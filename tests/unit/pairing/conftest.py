@@ -1,4 +1,4 @@
-"""Fixtures on the real division codes (shared/data/divisions beside the repository)."""
+"""Fixtures on the real division codes (the copy in data/divisions)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from services.pairing.domain.instances import ZHANGZHOU, Divisions, load_divisio
 from services.pairing.domain.model import Context, Officer, OfficerKind, Post, Skill
 
 REPO = Path(__file__).resolve().parents[3]
-DIVISIONS = Path(os.environ.get("PAIRING_DIVISIONS", REPO.parent / "shared" / "data" / "divisions"))
+DIVISIONS = Path(os.environ.get("PAIRING_DIVISIONS", REPO / "data" / "divisions"))
 
 # real places (漳浦县 旧镇镇 狮头村, 绥安镇, 佛昙镇; 云霄县 云陵镇; 诏安县 南诏镇)
 ZHANGPU = "350623"
