@@ -42,6 +42,38 @@ async def stage(
     return env
 
 
+async def stage_many(
+    session: AsyncSession | AsyncConnection,
+    payloads: Sequence[Payload],
+    source: str,
+    event_ids: Sequence[str | None] | None = None,
+) -> list[Envelope]:
+    """Several events in one executemany: a consumer that emits many events per batch pays one
+    statement, not one per event. `event_ids` (parallel to `payloads`) pins ids where given."""
+    ids = list(event_ids) if event_ids is not None else [None] * len(payloads)
+    if len(ids) != len(payloads):
+        raise ValueError("event_ids must be parallel to payloads")
+    envelopes = [envelope_for(p, source, i) for p, i in zip(payloads, ids, strict=True)]
+    rows = [
+        _row(env.type, p.TOPIC.aggregate, p.TOPIC.name, env.subject, env.id, env.value(), env.headers())
+        for p, env in zip(payloads, envelopes, strict=True)
+    ]
+    if rows:
+        await session.execute(outbox.insert(), rows)
+    return envelopes
+
+
+def _row(
+    event_type: str, aggregate_type: str, topic: str, key: str, event_id: str, value: bytes,
+    headers: Sequence[tuple[str, bytes]],
+) -> dict[str, object]:
+    return {
+        "event_id": event_id, "event_type": event_type, "aggregate_type": aggregate_type,
+        "aggregate_id": key, "topic": topic, "value": value,
+        "headers": [[k, v.decode("utf-8", "backslashreplace")] for k, v in headers],
+    }
+
+
 async def stage_raw(
     session: AsyncSession | AsyncConnection,
     event_type: str,
@@ -55,17 +87,11 @@ async def stage_raw(
 ) -> None:
     """`if_absent`: an event already staged under the same id and topic is left as it is."""
     stmt = pg_insert(outbox).values(
-        event_id=event_id,
-        event_type=event_type,
-        aggregate_type=aggregate_type,
-        aggregate_id=key,
-        topic=topic,
-        value=value,
-        headers=[[k, v.decode("utf-8", "backslashreplace")] for k, v in headers],
+        **_row(event_type, aggregate_type, topic, key, event_id, value, headers)
     )
     if if_absent:
         stmt = stmt.on_conflict_do_nothing(index_elements=["event_id", "topic"])
     await session.execute(stmt)
 
 
-__all__ = ["encode_json", "envelope_for", "stage", "stage_raw"]
+__all__ = ["encode_json", "envelope_for", "stage", "stage_many", "stage_raw"]

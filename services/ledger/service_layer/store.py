@@ -33,7 +33,7 @@ from services.ledger.service_layer.projection import (
     theme_values,
 )
 from shared.events.catalog import Payload
-from shared.outbox.writer import stage
+from shared.outbox.writer import stage_many
 
 _NS = uuid.UUID("6f1c2a5e-6c1b-4d8e-9b1e-7a3f0d2c9e41")
 
@@ -149,8 +149,7 @@ async def commit_problem(
 
 
 async def _stage_all(session: AsyncSession, contracts: Sequence[tuple[str, Payload]]) -> None:
-    for event_id, payload in contracts:
-        await stage(session, payload, jr.SOURCE, event_id=event_id)
+    await stage_many(session, [p for _, p in contracts], jr.SOURCE, [i for i, _ in contracts])
 
 
 # ------------------------------------------------------------------------------ class cases

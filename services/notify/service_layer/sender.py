@@ -30,7 +30,6 @@ from prometheus_client import CollectorRegistry, Counter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.notify.adapters.deliveries import delivery_of, notification_of, state_values
-from services.notify.adapters.outbox_batch import stage_all
 from services.notify.adapters.providers.base import Provider
 from services.notify.adapters.providers.compose import compose
 from services.notify.adapters.tables import dead_letters, notifications
@@ -43,6 +42,7 @@ from services.notify.service_layer.plan import SOURCE
 from services.notify.settings import NotifySettings
 from shared.events.catalog import NotificationDelivered, NotificationFailed
 from shared.faults import failpoint
+from shared.outbox.writer import stage_many
 from shared.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
@@ -256,6 +256,6 @@ class Sender:
                         "reason": letter.reason, "attempts": letter.attempts, "failed_at": letter.failed_at,
                     })
             await _update_states(session, updates)
-            await stage_all(session, events, SOURCE)
+            await stage_many(session, events, SOURCE)
             if letters:
                 await session.execute(dead_letters.insert(), letters)
