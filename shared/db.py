@@ -16,6 +16,9 @@ def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_recycle=1800,
+        # Errors must not echo row values into logs or dead-letter headers: a description or a
+        # sealed contact is a parameter like any other.
+        hide_parameters=True,
         # Timestamps are stored as timestamptz; the server speaks UTC to us.
         connect_args={"server_settings": {"timezone": "UTC", "application_name": "supervision"}},
     )
