@@ -11,6 +11,12 @@ applied in one transaction for throughput; if it fails, the records are retried 
 bounded backoff, and a record that still fails (or is malformed) is parked on `<topic>.dlq`
 through the outbox, in the same transaction that advances the position: no tight retry loop,
 nothing skipped silently.
+
+The processed-event rows of a fetch are written by ONE statement (unnest arrays) whose RETURNING
+tells which events are new, and positions by one more: the kit's cost per event stays a fraction
+of the handler's. A consumer may also take a `batch_handler`, which receives every new event of
+the fetch in order, so a use case that is cheaper done once for many events (one solve for all
+problems opened in the fetch) can do so; the atomicity is the same, the fetch's one transaction.
 """
 
 from __future__ import annotations
@@ -19,27 +25,53 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.events.catalog import Payload, parse
 from shared.events.envelope import Envelope, MalformedEvent
 from shared.events.topics import dead_letter_topic
 from shared.faults import failpoint
-from shared.outbox.schema import consumer_positions, processed_events
+from shared.outbox.schema import consumer_positions
 from shared.outbox.writer import stage_raw
 from shared.tracing import child_of, current_traceparent
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[AsyncSession, Envelope, Payload], Awaitable[None]]
+Delivery = tuple[Envelope, Payload]
+BatchHandler = Callable[[AsyncSession, Sequence[Delivery]], Awaitable[None]]
+
+# One statement for every processed-event row of a fetch, whatever their number (a multi-row
+# VALUES would compile anew for each count); RETURNING names the events not seen before.
+_RECORD_PROCESSED = sa.text(
+    "INSERT INTO processed_events (consumer, event_source, event_id, event_type, topic, partition, "
+    '"offset") SELECT :consumer, * FROM unnest(CAST(:sources AS text[]), CAST(:ids AS text[]), '
+    "CAST(:types AS text[]), CAST(:topics AS text[]), CAST(:partitions AS int[]), "
+    "CAST(:offsets AS bigint[])) ON CONFLICT DO NOTHING RETURNING event_source, event_id"
+)
+_STORE_POSITIONS = sa.text(
+    "INSERT INTO consumer_positions (consumer, topic, partition, next_offset) "
+    "SELECT :consumer, * FROM unnest(CAST(:topics AS text[]), CAST(:partitions AS int[]), "
+    "CAST(:offsets AS bigint[])) ON CONFLICT (consumer, topic, partition) DO UPDATE "
+    "SET next_offset = EXCLUDED.next_offset, updated_at = now()"
+)
+
+
+@contextlib.contextmanager
+def in_trace_of(envelope: Envelope) -> Iterator[None]:
+    """Run a step in the trace of the event that caused it (log lines, staged events)."""
+    token = current_traceparent.set(child_of(envelope.traceparent))
+    try:
+        yield
+    finally:
+        current_traceparent.reset(token)
 
 
 @dataclass
@@ -84,6 +116,7 @@ class IdempotentConsumer:
         source: str,
         max_retries: int = 3,
         retry_backoff_ms: int = 200,
+        batch_handler: BatchHandler | None = None,
     ) -> None:
         self.name = name
         self.consumer = consumer
@@ -92,6 +125,7 @@ class IdempotentConsumer:
         self.source = source
         self.max_retries = max_retries
         self.retry_backoff_ms = retry_backoff_ms
+        self.batch_handler = batch_handler
         self.processing = asyncio.Lock()
         self.stats = ConsumerStats()
         self.on_dead_letter: Callable[[str, str], None] | None = None
@@ -165,10 +199,9 @@ class IdempotentConsumer:
         record's failure, partition by partition and record by record."""
         try:
             async with self.sessions() as session, session.begin():
-                for tp, records in batch.items():
-                    for record in records:
-                        await self._apply(session, record)
-                    await self._store_position(session, tp, records[-1].offset + 1)
+                await self._apply(session, [r for records in batch.values() for r in records])
+                await self._store_positions(
+                    session, {tp: records[-1].offset + 1 for tp, records in batch.items()})
             self._progress(sum(len(r) for r in batch.values()))
             return
         except Exception as exc:
@@ -184,8 +217,8 @@ class IdempotentConsumer:
         for attempt in range(self.max_retries):
             try:
                 async with self.sessions() as session, session.begin():
-                    await self._apply(session, record)
-                    await self._store_position(session, tp, record.offset + 1)
+                    await self._apply(session, [record])
+                    await self._store_positions(session, {tp: record.offset + 1})
                 self._progress(1)
                 return
             except Exception as exc:
@@ -197,48 +230,54 @@ class IdempotentConsumer:
                 await asyncio.sleep(delay)
         async with self.sessions() as session, session.begin():
             await self._dead_letter(session, record, "handler_failed", repr(error))
-            await self._store_position(session, tp, record.offset + 1)
+            await self._store_positions(session, {tp: record.offset + 1})
         self._progress(1)
 
-    async def _apply(self, session: AsyncSession, record: Any) -> None:
-        try:
-            envelope = Envelope.from_record(record.headers, record.value)
-            payload = parse(envelope)
-        except MalformedEvent as bad:
-            await self._dead_letter(session, record, bad.code, bad.reason)
+    async def _apply(self, session: AsyncSession, records: Sequence[Any]) -> None:
+        """Park the malformed, record the rest as processed, hand the new ones to the handlers."""
+        parsed: list[tuple[Any, Envelope, Payload]] = []
+        seen: set[tuple[str, str]] = set()
+        for record in records:
+            try:
+                envelope = Envelope.from_record(record.headers, record.value)
+                payload = parse(envelope)
+            except MalformedEvent as bad:
+                await self._dead_letter(session, record, bad.code, bad.reason)
+                continue
+            if (envelope.source, envelope.id) in seen:
+                self.stats.skipped_duplicates += 1  # the same event twice in one fetch
+                continue
+            seen.add((envelope.source, envelope.id))
+            parsed.append((record, envelope, payload))
+        if not parsed:
             return
-        handler = self.handlers.get(envelope.type)
-        inserted = await session.execute(
-            pg_insert(processed_events)
-            .values(
-                consumer=self.name, event_source=envelope.source, event_id=envelope.id,
-                event_type=envelope.type, topic=record.topic, partition=record.partition,
-                offset=record.offset,
-            )
-            .on_conflict_do_nothing()
-            .returning(processed_events.c.event_id)
-        )
-        if inserted.first() is None:
-            self.stats.skipped_duplicates += 1
+        inserted = (await session.execute(_RECORD_PROCESSED, {
+            "consumer": self.name,
+            "sources": [e.source for _, e, _ in parsed], "ids": [e.id for _, e, _ in parsed],
+            "types": [e.type for _, e, _ in parsed], "topics": [r.topic for r, _, _ in parsed],
+            "partitions": [r.partition for r, _, _ in parsed],
+            "offsets": [r.offset for r, _, _ in parsed],
+        })).all()
+        new_keys = {(row.event_source, row.event_id) for row in inserted}
+        new = [(e, p) for _, e, p in parsed if (e.source, e.id) in new_keys]
+        self.stats.skipped_duplicates += len(parsed) - len(new)
+        if self.batch_handler is not None:
+            if new:
+                await self.batch_handler(session, new)
             return
-        if handler is None:
-            return  # an event type this consumer has no business with
-        token = current_traceparent.set(child_of(envelope.traceparent))
-        try:
-            await handler(session, envelope, payload)
-        finally:
-            current_traceparent.reset(token)
+        for envelope, payload in new:
+            handler = self.handlers.get(envelope.type)
+            if handler is None:
+                continue  # an event type this consumer has no business with
+            with in_trace_of(envelope):
+                await handler(session, envelope, payload)
 
-    async def _store_position(self, session: AsyncSession, tp: TopicPartition, next_offset: int) -> None:
-        stmt = pg_insert(consumer_positions).values(
-            consumer=self.name, topic=tp.topic, partition=tp.partition, next_offset=next_offset
-        )
-        await session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["consumer", "topic", "partition"],
-                set_={"next_offset": stmt.excluded.next_offset, "updated_at": sa.func.now()},
-            )
-        )
+    async def _store_positions(self, session: AsyncSession, positions: Mapping[TopicPartition, int]
+                               ) -> None:
+        await session.execute(_STORE_POSITIONS, {
+            "consumer": self.name, "topics": [tp.topic for tp in positions],
+            "partitions": [tp.partition for tp in positions], "offsets": list(positions.values()),
+        })
 
     async def _dead_letter(self, session: AsyncSession, record: Any, code: str, reason: str) -> None:
         self.stats.dead_lettered += 1

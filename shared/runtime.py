@@ -30,7 +30,7 @@ from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.consumer import Handler, IdempotentConsumer
+from shared.consumer import BatchHandler, Handler, IdempotentConsumer
 from shared.db import make_engine, make_session_factory
 from shared.events.catalog import Payload
 from shared.events.envelope import Envelope
@@ -55,6 +55,9 @@ class ConsumerSpec:
     name: str
     topics: list[Topic]
     handlers: Mapping[str, Handler]
+    # Optional: every new event of a fetch, in order, in one call (the handlers then only name
+    # the event types it deals with, for the topic documentation).
+    batch: BatchHandler | None = None
 
 
 @dataclass
@@ -98,6 +101,7 @@ class Runtime:
             consumer = IdempotentConsumer(
                 spec.name, kafka, self.sessions, traced_handlers(spec.name, spec.handlers), self.source,
                 max_retries=s.consumer_max_retries, retry_backoff_ms=s.consumer_retry_backoff_ms,
+                batch_handler=spec.batch,
             )
             consumer.on_dead_letter = self._count_dead_letter
             kafka.subscribe([t.name for t in spec.topics], listener=consumer.listener)

@@ -15,7 +15,9 @@ import argparse
 import asyncio
 import csv
 import json
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -58,6 +60,26 @@ def seed_roomy_officers(pairing: str) -> None:
         for officer in demo_officers():
             r = client.put(f"{pairing}/officers/{officer['id']}", json={**officer, "capacity": 100})
             r.raise_for_status()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_of(pids: dict[str, int]) -> dict[str, float]:
+    return {name: cpu_seconds(pid) for name, pid in pids.items()}
+
+
+def profile(pids: dict[str, int], seconds: float, out: Path) -> list[subprocess.Popen[bytes]]:
+    """py-spy on every service for the run: collapsed stacks, for finding where CPU goes."""
+    out.mkdir(parents=True, exist_ok=True)
+    spy = Path(sys.executable).with_name("py-spy")
+    return [subprocess.Popen([str(spy), "record", "-p", str(pid), "-d", str(int(seconds)), "-r", "50",
+                              "-f", "raw", "-o", str(out / f"{name}.txt")],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for name, pid in pids.items()]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -104,6 +126,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rate", type=float, default=50)
     parser.add_argument("--duration", type=float, default=60)
+    parser.add_argument("--profile", type=Path, help="write py-spy collapsed stacks per service here")
     args = parser.parse_args()
     local = ROOT / ".local"
     infra = Infra.start(
@@ -117,6 +140,9 @@ def main() -> int:
             seed_officers=False,
         ) as (stack, sink):
             seed_roomy_officers(stack.services["pairing"].url)
+            pids = {n: s.proc.pid for n, s in stack.services.items() if s.proc}
+            spies = profile(pids, args.duration, args.profile) if args.profile else []
+            cpu_before = cpu_of(pids)
             acked, refused = asyncio.run(drive(stack.services["intake"].url, args.rate, args.duration, run))
             deadline = time.monotonic() + 60
             latencies: dict[str, float] = {}
@@ -129,6 +155,9 @@ def main() -> int:
                         if cid in acked and cid not in latencies:
                             latencies[cid] = (d["received_at"] - acked[cid]) * 1000
                 time.sleep(0.5)
+            cpu_after = cpu_of(pids)
+            for spy in spies:
+                spy.wait(timeout=120)
     finally:
         infra.stop()
     values = list(latencies.values())
@@ -142,6 +171,12 @@ def main() -> int:
         "p50_ms": round(statistics.median(values), 1) if values else None,
         "p99_ms": round(percentile(values, 0.99), 1) if values else None,
         "max_ms": round(max(values), 1) if values else None,
+        # CPU each service spent from the first complaint until the last webhook (or the wait's
+        # end), per acknowledged complaint: where the machine's two cores go.
+        "cpu_ms_per_complaint": {
+            name: round((cpu_after[name] - cpu_before[name]) / max(1, len(acked)) * 1000, 2) for name in pids
+        },
+        "load_average_1m_at_end": round(os.getloadavg()[0], 2),
     }
     print(f"acknowledged {len(acked)}, delivered {len(values)}")
     print(json.dumps(result))
