@@ -12,15 +12,43 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, Protocol
 
 from .enums import Category, ClassOfCaseStatus, ProblemStatus
 from .errors import Conflict, IllegalTransition, Invalid
 from .period import Period, local_date
-from .places import check_code
-from .problem import Problem
+from .places import Place, check_code
 
 C = ClassOfCaseStatus
+
+
+# ---------------------------------------------------------------------------- candidates
+class Classifiable(Protocol):
+    """What class-of-case matching reads of a problem: a whole `Problem`, or the few columns a
+    `ClassCandidate` carries (detection runs on every registration, over the county's period)."""
+
+    @property
+    def problem_id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def category(self) -> Category: ...
+    @property
+    def status(self) -> ProblemStatus: ...
+    @property
+    def place(self) -> Place: ...
+    @property
+    def registered_on(self) -> date: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClassCandidate:
+    problem_id: str
+    title: str
+    category: Category
+    status: ProblemStatus
+    place: Place
+    registered_on: date
 
 
 # ---------------------------------------------------------------------------- rule
@@ -46,7 +74,7 @@ class ClassOfCaseRule:
         if any(n is not None and n < 2 for n in (self.min_villages, self.min_towns)):
             raise Invalid("bad_rule", "a class needs at least 2 places")
 
-    def matches(self, p: Problem) -> bool:
+    def matches(self, p: Classifiable) -> bool:
         return (
             p.place.county_code == self.county_code
             and p.status is not ProblemStatus.MERGED
@@ -256,7 +284,7 @@ class ClassMatch:
         )
 
 
-def match_class(problems: Iterable[Problem], rule: ClassOfCaseRule, period: Period
+def match_class(problems: Iterable[Classifiable], rule: ClassOfCaseRule, period: Period
                 ) -> ClassMatch:
     """Problems registered in the period that fit the rule, and the places they cover."""
     hits = [p for p in problems if period.contains(p.registered_on) and rule.matches(p)]
@@ -268,7 +296,7 @@ def match_class(problems: Iterable[Problem], rule: ClassOfCaseRule, period: Peri
 
 
 def detect_class_of_case(
-    problems: Iterable[Problem], *, rule: ClassOfCaseRule, period: Period,
+    problems: Iterable[Classifiable], *, rule: ClassOfCaseRule, period: Period,
     existing: ClassOfCase | None, actor: str, now: datetime,
 ) -> ClassOfCase | None:
     """Open the class-of-case item when the rule triggers, or attach new members to the one

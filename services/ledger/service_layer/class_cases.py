@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.ledger.adapters.tables import problems
 from services.ledger.domain.class_of_case import (
     AnyClassOfCaseEvent,
+    ClassCandidate,
     ClassOfCase,
     ClassOfCaseRule,
     class_case_id,
@@ -20,8 +21,8 @@ from services.ledger.domain.class_of_case import (
 )
 from services.ledger.domain.enums import Category, ProblemStatus
 from services.ledger.domain.period import Period
+from services.ledger.domain.places import Place
 from services.ledger.domain.problem import Problem
-from services.ledger.domain.serialization import problem_from_state
 from services.ledger.service_layer import store
 from services.ledger.service_layer.context import LedgerContext
 from services.ledger.settings import ClassRuleTemplate
@@ -47,13 +48,21 @@ def rule_for(template: ClassRuleTemplate, county_code: str) -> ClassOfCaseRule:
 
 
 async def _candidates(session: AsyncSession, rule: ClassOfCaseRule, period: Period
-                      ) -> list[Problem]:
-    query = sa.select(problems.c.state).where(
+                      ) -> list[ClassCandidate]:
+    # The columns matching reads, not the whole state: this runs on every registration over
+    # the county's period, and decoding each problem's state made it the ledger's costliest step.
+    c = problems.c
+    query = sa.select(c.id, c.title, c.category, c.status, c.county_code, c.town_code,
+                      c.village_code, c.registered_on).where(
         problems.c.county_code == rule.county_code, problems.c.registered_on >= period.start,
         problems.c.registered_on < period.end, problems.c.status != ProblemStatus.MERGED.value)
     if rule.category is not None:
         query = query.where(problems.c.category == rule.category.value)
-    return [problem_from_state(s) for s in (await session.scalars(query)).all()]
+    return [ClassCandidate(problem_id=r.id, title=r.title, category=Category(r.category),
+                           status=ProblemStatus(r.status), registered_on=r.registered_on,
+                           place=Place(county_code=r.county_code, town_code=r.town_code,
+                                       village_code=r.village_code))
+            for r in (await session.execute(query)).all()]
 
 
 async def detect(session: AsyncSession, ctx: LedgerContext, county_code: str, day: date,
