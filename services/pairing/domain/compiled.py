@@ -16,20 +16,26 @@ tie-breaks below one unit of real cost,
 so every optimum of the scaled problem is an optimum of the real one; among the real optima
 of the network solved the tie-break picks one that does not favour low ids and cannot be
 steered without the key (policy.tiebreak_key).
+
+What depends only on the registry (officer arrays, id digests, conflict blocks but those of
+history) comes from officer_tables.py, built once per registry, policy and day by a caller that
+keeps it; the history is read as columns (numpy), not officer by officer.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
 
-from .conflicts import Reason, officer_blocks, problem_keys
-from .model import Level, Officer, PairingInput, PastAssignment, Problem
-from .policy import ROLE_SKILL, Policy, Role, qualifies
+from .conflicts import REASON_ORDER, Reason, problem_keys
+from .model import Officer, PairingInput, PastAssignment, Problem
+from .officer_tables import ROLE_INDEX, ROLES, OfficerTables, Places, id_digest
+from .policy import Policy, Role
 
 I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
@@ -37,15 +43,11 @@ U64 = npt.NDArray[np.uint64]
 BOOL = npt.NDArray[np.bool_]
 
 TIEBREAK_BITS = 8
-ROLES: tuple[Role, ...] = tuple(Role)
-ROLE_INDEX: dict[Role, int] = {r: i for i, r in enumerate(ROLES)}
 _MIX1 = np.uint64(0x9E3779B97F4A7C15)
 _MIX2 = np.uint64(0xBF58476D1CE4E5B9)
+_RECENT = REASON_ORDER[Reason.RECENT_SAME_TOWN]
 
-
-def id_digest(key: bytes, prefix: str, ident: str) -> int:
-    digest = hashlib.blake2b((prefix + "|" + ident).encode(), key=key[:64], digest_size=8)
-    return int.from_bytes(digest.digest(), "big")
+__all__ = ["ROLES", "ROLE_INDEX", "Compile", "Compiled", "OfficerTables", "id_digest", "mix", "ranges"]
 
 
 def mix(hp: U64, ho: U64) -> I64:
@@ -81,80 +83,86 @@ class Block:
 
 
 class Compiled:
-    """Arrays of one PairingInput under one Policy (see module docstring)."""
+    """Arrays of one PairingInput under one Policy (see module docstring). `tables`: the
+    registry's part, when the caller keeps one for these officers, policy and day (a solve
+    per new problem then builds only what its problems, history and open cases add)."""
 
-    def __init__(self, inp: PairingInput, policy: Policy, supply: int = 1) -> None:
+    def __init__(
+        self, inp: PairingInput, policy: Policy, supply: int = 1, tables: OfficerTables | None = None
+    ) -> None:
         self.inp = inp
         self.policy = policy
-        self.officers: list[Officer] = sorted(inp.officers, key=lambda o: o.id)
+        if tables is None or not tables.fits(inp.officers, policy, inp.context.as_of):
+            tables = OfficerTables(inp.officers, policy, inp.context.as_of)
+        self.tables = tables
+        self.officers: list[Officer] = tables.officers
         self.problems: list[Problem] = sorted(inp.problems, key=lambda p: p.id)
-        if len({o.id for o in self.officers}) != len(self.officers):
-            raise ValueError("duplicate officer id")
         if len({p.id for p in self.problems}) != len(self.problems):
             raise ValueError("duplicate problem id")
         self.n_off = len(self.officers)
         self.n_prob = len(self.problems)
-        self.off_index = {o.id: i for i, o in enumerate(self.officers)}
+        self.off_index = tables.off_index
         self.prob_index = {p.id: i for i, p in enumerate(self.problems)}
-        self.history_by_officer: dict[str, list[PastAssignment]] = defaultdict(list)
-        for past in sorted(inp.history, key=lambda h: (h.officer_id, h.round, h.problem_id)):
-            self.history_by_officer[past.officer_id].append(past)
         self._places()
         self._officer_arrays()
         self._slots()
         self._exclusions()
         self._recency()
+        self.h_off = tables.h_off
         key = policy.tiebreak_key
-        self.h_off = np.array([id_digest(key, "o", o.id) for o in self.officers], np.uint64)
         self.h_prob = np.array([id_digest(key, "p", p.id) for p in self.problems], np.uint64)
         # `supply` b > 1 in randomised mode: flows are then up to b per slot
         self.scale = (1 << TIEBREAK_BITS) * (self.n_slots * supply + 1)
 
+    @cached_property
+    def history_by_officer(self) -> dict[str, list[PastAssignment]]:
+        """Each officer's past assignments by (round, problem), for the scalar rule code."""
+        out: dict[str, list[PastAssignment]] = defaultdict(list)
+        for past in sorted(self.inp.history, key=lambda h: (h.officer_id, h.round, h.problem_id)):
+            out[past.officer_id].append(past)
+        return out
+
     def _places(self) -> None:
-        counties = sorted(
-            {o.post.county_code for o in self.officers} | {p.county_code for p in self.problems}
-        )
-        self.counties = counties
-        self.county_index = {c: i for i, c in enumerate(counties)}
-        cities = sorted({c[:4] for c in counties})
-        city_index = {c: i for i, c in enumerate(cities)}
-        self.county_city = np.array([city_index[c[:4]] for c in counties], np.int32)
-        w = self.policy.weights
-        same_city = self.county_city[:, None] == self.county_city[None, :]
-        self.travel_table = np.where(same_city, w.mid, w.far).astype(np.int64)
-        np.fill_diagonal(self.travel_table, w.near)
+        t = self.tables
+        own = t.places
+        extra = {p.county_code for p in self.problems} - own.county_index.keys()
+        places = Places.of(sorted({*own.counties, *extra}), self.policy) if extra else own
+        self.counties = places.counties
+        self.county_index = places.county_index
+        self.county_city = places.county_city
+        self.travel_table = places.travel_table
+        self.off_county = t.off_county(places)
+
+    def _history(self) -> tuple[I64, I64, I64, list[str]]:
+        """The history as columns: officer index (-1 when not in the registry), age in rounds
+        (current round minus the past one), town index, and the towns."""
+        history = self.inp.history
+        index = self.off_index
+        towns: dict[str, int] = {}
+        n = len(history)
+        off = np.fromiter((index.get(h.officer_id, -1) for h in history), np.int64, n)
+        age = self.inp.context.round - np.fromiter((h.round for h in history), np.int64, n)
+        town = np.fromiter((towns.setdefault(h.town_code, len(towns)) for h in history), np.int64, n)
+        return off, age, town, list(towns)
 
     def _officer_arrays(self) -> None:
-        open_cases = dict(self.inp.open_cases)
-        offs = self.officers
-        self.off_county = np.array([self.county_index[o.post.county_code] for o in offs], np.int32)
+        t = self.tables
         self.off_city = self.county_city[self.off_county]
-        self.off_is_county = np.array([o.level is Level.COUNTY for o in offs], bool)
-        self.remaining = np.array(
-            [max(0, o.capacity - open_cases.get(o.id, 0)) for o in offs], np.int64
-        )
-        self.wide_ok = np.array([o.available for o in offs], bool) & (self.remaining > 0)
-        horizon = self.policy.balance_rounds
-        now = self.inp.context.round
-        self.workload = np.array(
-            [
-                sum(
-                    1 for h in self.history_by_officer.get(o.id, ()) if 0 <= now - h.round < horizon
-                )
-                for o in offs
-            ],
-            np.int64,
-        )
-        # qualification per role: [n_roles, n_off]
-        self.qual = np.array([[qualifies(o, r) for o in offs] for r in ROLES], bool).reshape(
-            len(ROLES), len(offs)
-        )
-        skills = sorted({s for o in offs for s in o.skills} | set(ROLE_SKILL.values()))
-        self.skill_bit = {s: 1 << i for i, s in enumerate(skills)}
-        self.off_skills = np.array(
-            [sum(self.skill_bit[s] for s in o.skills) for o in offs], np.int64
-        )
-
+        self.off_is_county = t.off_is_county
+        used = np.zeros(self.n_off, np.int64)
+        for oid, n in dict(self.inp.open_cases).items():
+            j = self.off_index.get(oid)
+            if j is not None:
+                used[j] = n
+        self.remaining = np.maximum(t.capacity - used, 0)
+        self.wide_ok = t.available & (self.remaining > 0)
+        self.hist_off, self.hist_age, self.hist_town, self.hist_towns = self._history()
+        known = self.hist_off >= 0
+        window = known & (self.hist_age >= 0) & (self.hist_age < self.policy.balance_rounds)
+        self.workload = np.bincount(self.hist_off[window], minlength=self.n_off).astype(np.int64)
+        self.qual = t.qual
+        self.skill_bit = t.skill_bit
+        self.off_skills = t.off_skills
     def _slots(self) -> None:
         slot_prob: list[int] = []
         slot_role: list[int] = []
@@ -183,38 +191,39 @@ class Compiled:
         self.prob_slot_start = np.cumsum(starts)
 
     def _exclusions(self) -> None:
-        """Sparse excluded (problem, officer) pairs from the key join, CSR by problem."""
+        """Sparse excluded (problem, officer) pairs from the key join, CSR by problem. Only the
+        keys some problem has can exclude anyone, so the officer side is looked up by those:
+        the registry's blocks from the tables, recent same-town blocks from the history."""
         key_ids: dict[str, int] = {}
-        off_side: list[tuple[int, int]] = []
-        reasons: list[Reason] = []
-        ctx = self.inp.context
-        for j, o in enumerate(self.officers):
-            blocks = officer_blocks(o, self.policy, ctx, self.history_by_officer.get(o.id, ()))
-            for key, reason in blocks:
-                off_side.append((key_ids.setdefault(key, len(key_ids)), j))
-                reasons.append(reason)
-        prob_side: list[tuple[int, int]] = []
+        prob_side: list[tuple[int, str]] = []
         for i, p in enumerate(self.problems):
             for key in problem_keys(p):
-                kid = key_ids.get(key)
-                if kid is not None:
-                    prob_side.append((i, kid))
+                prob_side.append((i, key))
+        static = self.tables.static_blocks
+        recent = self._recent_blocks({k for _, k in prob_side})
+        parts: list[I64] = []
+        for _, key in prob_side:
+            if key in key_ids:
+                continue
+            found = [b for b in (static.get(key), recent.get(key)) if b is not None]
+            if found:
+                kid = key_ids[key] = len(key_ids)
+                for b in found:
+                    parts.append(np.column_stack([np.full(len(b), kid, np.int64), b]))
         # kept for explain.pool_summaries: (key, officer, reason) and (problem, key) rows
-        reason_index = {r: i for i, r in enumerate(Reason)}
-        self.block_rows = np.array(
-            [(k, j, reason_index[r]) for (k, j), r in zip(off_side, reasons, strict=True)],
-            np.int64,
-        ).reshape(-1, 3)
-        self.key_rows = np.array(prob_side, np.int64).reshape(-1, 2)
+        self.block_rows = np.concatenate([np.zeros((0, 3), np.int64), *parts])
+        self.key_rows = np.array(
+            [(i, key_ids[k]) for i, k in prob_side if k in key_ids], np.int64
+        ).reshape(-1, 2)
         self.n_keys = len(key_ids)
-        if not off_side or not prob_side:
+        if not len(self.block_rows) or not len(self.key_rows):
             self.excl_start = np.zeros(self.n_prob + 1, np.int64)
             self.excl_off = np.zeros(0, np.int64)
             return
-        oa = np.array(off_side, np.int64)
+        oa = self.block_rows[:, :2]
         oa = oa[np.lexsort((oa[:, 1], oa[:, 0]))]
-        key_start = np.searchsorted(oa[:, 0], np.arange(len(key_ids) + 1))
-        pa = np.array(prob_side, np.int64)
+        key_start = np.searchsorted(oa[:, 0], np.arange(self.n_keys + 1))
+        pa = self.key_rows
         counts = key_start[pa[:, 1] + 1] - key_start[pa[:, 1]]
         offs = oa[ranges(key_start[pa[:, 1]], counts), 1]
         probs = np.repeat(pa[:, 0], counts)
@@ -224,18 +233,39 @@ class Compiled:
         self.excl_start = np.searchsorted(probs, np.arange(self.n_prob + 1)).astype(np.int64)
         self.excl_off = offs.astype(np.int64)
 
+    def _recent_blocks(self, keys: set[str]) -> dict[str, I64]:
+        """RECENT_SAME_TOWN (conflicts.officer_blocks) by town key, for the town keys among
+        `keys`: (officer, reason) rows of registry officers assigned there within
+        policy.recent_rounds."""
+        wanted = [i for i, t in enumerate(self.hist_towns) if "T:" + t in keys]
+        recent = (
+            (self.hist_off >= 0) & (self.hist_age >= 0) & (self.hist_age <= self.policy.recent_rounds)
+        )
+        recent &= np.isin(self.hist_town, wanted)
+        if not recent.any():
+            return {}
+        town, off = self.hist_town[recent], self.hist_off[recent]
+        order = np.argsort(town, kind="stable")
+        town, off = town[order], off[order]
+        cut = np.flatnonzero(np.diff(town)) + 1
+        return {
+            "T:" + self.hist_towns[int(group_town[0])]: np.column_stack(
+                [group_off, np.full(len(group_off), _RECENT, np.int64)]
+            )
+            for group_town, group_off in zip(np.split(town, cut), np.split(off, cut), strict=True)
+        }
+
     def _recency(self) -> None:
         """rec[o, county]: past assignments to that county within policy.recency_rounds."""
         self.rec = np.zeros((self.n_off, max(len(self.counties), 1)), np.int64)
-        now = self.inp.context.round
-        for o, pasts in self.history_by_officer.items():
-            j = self.off_index.get(o)
-            if j is None:
-                continue
-            for h in pasts:
-                c = self.county_index.get(h.town_code[:6])
-                if c is not None and 0 <= now - h.round < self.policy.recency_rounds:
-                    self.rec[j, c] += 1
+        county = np.array(
+            [self.county_index.get(t[:6], -1) for t in self.hist_towns], np.int64
+        )[self.hist_town] if len(self.hist_town) else np.zeros(0, np.int64)
+        counted = (
+            (self.hist_off >= 0) & (county >= 0)
+            & (self.hist_age >= 0) & (self.hist_age < self.policy.recency_rounds)
+        )
+        np.add.at(self.rec, (self.hist_off[counted], county[counted]), 1)
         self.rec_any = bool(self.rec.any())
 
     # -- per-slot blocks ------------------------------------------------------------------
@@ -285,3 +315,7 @@ class Compiled:
         """Real load cost of an officer's 0th..count-1th new case (convex, see policy.py)."""
         base = int(self.workload[officer])
         return [self.policy.weights.load * (base + j) for j in range(count)]
+
+
+# (input, policy, supply) -> Compiled: the class itself, or a caller's that reuses tables
+Compile = Callable[[PairingInput, Policy, int], Compiled]

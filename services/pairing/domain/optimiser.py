@@ -58,7 +58,7 @@ import numpy as np
 
 from .candidates import Dense, duplicated_pairs, make_network, merge, reprice, violations
 from .certificate import Certificate, Escalation
-from .compiled import I64, ROLES, Compiled
+from .compiled import I64, ROLES, Compile, Compiled
 from .feasibility import feasibility, one_slot_certificate
 from .flow import Network
 from .model import PairingInput, Problem
@@ -202,10 +202,13 @@ def solve_exact(comp: Compiled) -> tuple[I64, SolveStats] | Infeasible:
     return officer_of_slot(dense, net, flow), replace(stats, dense_fallback=fallback)
 
 
-def solve_batch(inp: PairingInput, policy: Policy | None = None) -> Assignment | Infeasible:
-    """Exact deterministic optimum for all of `inp.problems`, or certificates (nothing assigned)."""
+def solve_batch(
+    inp: PairingInput, policy: Policy | None = None, compile: Compile = Compiled
+) -> Assignment | Infeasible:
+    """Exact deterministic optimum for all of `inp.problems`, or certificates (nothing assigned).
+    `compile`: how the input becomes a Compiled (a caller may reuse the registry's tables)."""
     policy = policy or Policy()
-    comp = Compiled(inp, policy)
+    comp = compile(inp, policy, 1)
     if comp.n_slots == 0:
         teams, total, objective = members_of(comp, np.zeros(0, np.int64))
         return Assignment(teams=teams, total_cost=total, objective=objective, stats=SolveStats())

@@ -30,7 +30,7 @@ from fractions import Fraction
 import numpy as np
 
 from .canonical import input_digest
-from .compiled import I64, Compiled
+from .compiled import I64, Compile, Compiled
 from .model import PairingInput
 from .optimiser import FlowSolution, Infeasible, members_of, solve_flow
 from .policy import Policy
@@ -120,13 +120,17 @@ def round_flow(tail: I64, head: I64, flow: I64, b: int, draws: Draws) -> I64:
 
 
 def solve_randomised(
-    inp: PairingInput, q: Fraction, published_value: str, policy: Policy | None = None
+    inp: PairingInput,
+    q: Fraction,
+    published_value: str,
+    policy: Policy | None = None,
+    compile: Compile = Compiled,
 ) -> Assignment | Infeasible:
     """One seeded draw from the capped LP, with every (problem, officer) probability."""
     policy = policy or Policy()
     if not 0 < q <= 1:
         raise ValueError("q must be in (0, 1]")
-    comp = Compiled(inp, policy, q.denominator)
+    comp = compile(inp, policy, q.denominator)
     sol = solve_flow(comp, q.numerator, q.denominator)
     if isinstance(sol, Infeasible):
         return sol

@@ -13,6 +13,7 @@ from prometheus_client import CollectorRegistry, Histogram
 
 from services.pairing.adapters.divisions import Divisions
 from services.pairing.domain.policy import Policy
+from services.pairing.service_layer.compiling import TablesCache
 from services.pairing.settings import PairingSettings
 
 # A solve takes from milliseconds (one problem) to seconds (a province's month).
@@ -47,6 +48,7 @@ class PairingContext:
     solve_seconds: Histogram
     now: Callable[[], datetime] = field(default=lambda: datetime.now().astimezone())
     registry: Any = None  # state.Registry: the registry this process read last
+    compiles: TablesCache = field(default_factory=TablesCache)  # the registry's compiled tables
 
     @property
     def incremental_policy(self) -> Policy:

@@ -13,10 +13,10 @@ from fractions import Fraction
 from typing import Any
 
 from services.pairing.domain.certificate import Escalation
-from services.pairing.domain.compiled import Compiled
+from services.pairing.domain.compiled import Compile, Compiled
 from services.pairing.domain.events import team_assigned_fields
 from services.pairing.domain.model import PairingInput
-from services.pairing.domain.optimiser import Infeasible, Outcome, solve_with_escalation
+from services.pairing.domain.optimiser import Infeasible, Outcome, solve_batch, solve_with_escalation
 from services.pairing.domain.policy import Policy
 from services.pairing.domain.randomised import solve_randomised
 from services.pairing.domain.result import Assignment
@@ -58,28 +58,34 @@ class Solved:
     fields: list[dict[str, Any]] = field(default_factory=list)
 
 
-def team_fields(inp: PairingInput, policy: Policy, assignment: Assignment | None) -> list[dict[str, Any]]:
-    return team_assigned_fields(assignment, Compiled(inp, policy)) if assignment is not None else []
+def team_fields(inp: PairingInput, policy: Policy, assignment: Assignment | None,
+                compile: Compile = Compiled) -> list[dict[str, Any]]:
+    """The TeamAssigned fields of each team: pools and exclusions per problem do not depend on
+    the other problems, so the compile of the whole input (the solve's own) serves."""
+    return team_assigned_fields(assignment, compile(inp, policy, 1)) if assignment is not None else []
 
 
-def run(inp: PairingInput, policy: Policy, mode: SolveMode) -> Outcome:
-    if mode.q is None:
-        return solve_with_escalation(inp, policy)
+def run(inp: PairingInput, policy: Policy, mode: SolveMode, compile: Compile = Compiled) -> Outcome:
     q, value = mode.q, mode.published_value or ""
 
-    def randomised(i: PairingInput, p: Policy) -> Assignment | Infeasible:
-        return solve_randomised(i, q, value, p)
+    def exact(i: PairingInput, p: Policy) -> Assignment | Infeasible:
+        return solve_batch(i, p, compile)
 
-    return solve_with_escalation(inp, policy, randomised)
+    def randomised(i: PairingInput, p: Policy) -> Assignment | Infeasible:
+        assert q is not None
+        return solve_randomised(i, q, value, p, compile)
+
+    return solve_with_escalation(inp, policy, exact if q is None else randomised)
 
 
 async def solve(ctx: PairingContext, kind: str, inp: PairingInput, registry: Registry, mode: SolveMode,
                 policy: Policy) -> Solved:
     def work() -> tuple[Outcome, float, list[dict[str, Any]]]:
+        compile = ctx.compiles.compiler()
         started = time.perf_counter()
-        outcome = run(inp, policy, mode)
+        outcome = run(inp, policy, mode, compile)
         seconds = time.perf_counter() - started
-        return outcome, seconds, team_fields(inp, policy, outcome.assignment)
+        return outcome, seconds, team_fields(inp, policy, outcome.assignment, compile)
 
     outcome, seconds, fields = await asyncio.to_thread(work)
     ctx.solve_seconds.labels(kind, mode.name).observe(seconds)
