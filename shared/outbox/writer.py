@@ -7,7 +7,7 @@ and the relay publishes it afterwards. That is the whole point of the outbox.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -74,6 +74,44 @@ def _row(
     }
 
 
+@dataclass(frozen=True, slots=True)
+class RawEvent:
+    """An event already encoded (a journal entry, a parked record): what `stage_raw` takes."""
+
+    event_type: str
+    aggregate_type: str
+    topic: str
+    key: str
+    event_id: str
+    value: bytes
+    headers: Sequence[tuple[str, bytes]]
+
+
+def raw_rows(events: Sequence[RawEvent]) -> list[dict[str, object]]:
+    return [_row(e.event_type, e.aggregate_type, e.topic, e.key, e.event_id, e.value, e.headers)
+            for e in events]
+
+
+def payload_rows(payloads: Sequence[Payload], source: str,
+                 event_ids: Sequence[str | None] | None = None) -> list[dict[str, object]]:
+    """Outbox rows for contract events, to be inserted with others in one statement."""
+    ids = list(event_ids) if event_ids is not None else [None] * len(payloads)
+    if len(ids) != len(payloads):
+        raise ValueError("event_ids must be parallel to payloads")
+    rows = []
+    for p, i in zip(payloads, ids, strict=True):
+        env = envelope_for(p, source, i)
+        rows.append(_row(env.type, p.TOPIC.aggregate, p.TOPIC.name, env.subject, env.id, env.value(),
+                         env.headers()))
+    return rows
+
+
+async def stage_rows(session: AsyncSession | AsyncConnection, rows: Sequence[dict[str, object]]) -> None:
+    """Rows from `raw_rows` and `payload_rows` together, in one statement."""
+    if rows:
+        await session.execute(outbox.insert(), list(rows))
+
+
 async def stage_raw(
     session: AsyncSession | AsyncConnection,
     event_type: str,
@@ -94,4 +132,5 @@ async def stage_raw(
     await session.execute(stmt)
 
 
-__all__ = ["encode_json", "envelope_for", "stage", "stage_many", "stage_raw"]
+__all__ = ["RawEvent", "encode_json", "envelope_for", "payload_rows", "raw_rows", "stage", "stage_many",
+           "stage_raw", "stage_rows"]

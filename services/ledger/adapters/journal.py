@@ -30,7 +30,7 @@ from services.ledger.adapters.tables import journal
 from services.ledger.domain.serialization import LedgerEvent, decode_event, encode_event
 from shared.events.envelope import Envelope
 from shared.events.topics import LEDGER_JOURNAL
-from shared.outbox.writer import stage_raw
+from shared.outbox.writer import RawEvent, raw_rows, stage_rows
 from shared.tracing import child_of, current_traceparent
 
 SOURCE = "/supervision/ledger"
@@ -148,11 +148,20 @@ async def append(session: AsyncSession, entries: Sequence[Entry]) -> None:
     """Store the entries and stage them for the journal topic, in the caller's transaction."""
     if not entries:
         return
-    await session.execute(journal.insert(), [e.row() for e in entries])
-    for e in entries:
-        await stage_raw(
-            session, event_type=e.record_type, aggregate_type=e.aggregate_type,
-            topic=LEDGER_JOURNAL.name, key=e.aggregate_id, event_id=e.event_id,
-            value=encode_item(e.item),
-            headers=e.headers(child_of(current_traceparent.get())),
-        )
+    await store(session, entries)
+    await stage_rows(session, outbox_rows(entries))
+
+
+async def store(session: AsyncSession, entries: Sequence[Entry]) -> None:
+    """The table rows only; the caller stages `outbox_rows` (with its other events, in one go)."""
+    if entries:
+        await session.execute(journal.insert(), [e.row() for e in entries])
+
+
+def outbox_rows(entries: Sequence[Entry]) -> list[dict[str, object]]:
+    traceparent = child_of(current_traceparent.get())
+    return raw_rows([
+        RawEvent(event_type=e.record_type, aggregate_type=e.aggregate_type, topic=LEDGER_JOURNAL.name,
+                 key=e.aggregate_id, event_id=e.event_id, value=encode_item(e.item),
+                 headers=e.headers(traceparent))
+        for e in entries])

@@ -325,3 +325,23 @@ def detect_class_of_case(
     case = apply_class(None, opened)
     case.new_events.append(opened)
     return case
+
+
+def extend_class_of_case(
+    existing: ClassOfCase, registered: Classifiable, *, rule: ClassOfCaseRule, period: Period,
+    village_count: int, town_count: int, actor: str, now: datetime,
+) -> ClassOfCase | None:
+    """The one-registration form of `detect_class_of_case` for an item that is already open:
+    every earlier match was attached when it registered, so the problem just registered is the
+    only possible new member. The counts are of the whole class with it (the adapters count them
+    in the database rather than loading every member). A full detection (the county's
+    `detect` command) still catches what this cannot see, say a rule whose keywords changed."""
+    if existing.case_id != class_case_id(rule, period):
+        raise Invalid("wrong_case", f"existing item {existing.case_id} is not for this rule")
+    if (not period.contains(registered.registered_on) or not rule.matches(registered)
+            or registered.problem_id in existing.members):
+        return None
+    existing._record(ClassOfCaseMembersAttached(
+        case_id=existing.case_id, actor=actor, at=now, members=(registered.problem_id,),
+        village_count=village_count, town_count=town_count))
+    return existing

@@ -18,6 +18,7 @@ from services.ledger.domain.class_of_case import (
     ClassOfCaseRule,
     class_case_id,
     detect_class_of_case,
+    extend_class_of_case,
 )
 from services.ledger.domain.enums import Category, ProblemStatus
 from services.ledger.domain.period import Period
@@ -47,17 +48,26 @@ def rule_for(template: ClassRuleTemplate, county_code: str) -> ClassOfCaseRule:
     )
 
 
+def _matching(rule: ClassOfCaseRule, period: Period) -> sa.ColumnElement[bool]:
+    """The rule as a filter: the database returns only the problems the rule matches (the domain
+    checks them again; the filter only saves reading the rest of the county)."""
+    c = problems.c
+    cond = sa.and_(c.county_code == rule.county_code, c.registered_on >= period.start,
+                   c.registered_on < period.end, c.status != ProblemStatus.MERGED.value)
+    if rule.category is not None:
+        cond = sa.and_(cond, c.category == rule.category.value)
+    if rule.keywords:
+        cond = sa.and_(cond, sa.or_(*(c.title.contains(k, autoescape=True) for k in rule.keywords)))
+    return cond
+
+
 async def _candidates(session: AsyncSession, rule: ClassOfCaseRule, period: Period
                       ) -> list[ClassCandidate]:
-    # The columns matching reads, not the whole state: this runs on every registration over
-    # the county's period, and decoding each problem's state made it the ledger's costliest step.
+    # The columns matching reads, not the whole state: decoding each problem's state made this
+    # the ledger's costliest step.
     c = problems.c
     query = sa.select(c.id, c.title, c.category, c.status, c.county_code, c.town_code,
-                      c.village_code, c.registered_on).where(
-        problems.c.county_code == rule.county_code, problems.c.registered_on >= period.start,
-        problems.c.registered_on < period.end, problems.c.status != ProblemStatus.MERGED.value)
-    if rule.category is not None:
-        query = query.where(problems.c.category == rule.category.value)
+                      c.village_code, c.registered_on).where(_matching(rule, period))
     return [ClassCandidate(problem_id=r.id, title=r.title, category=Category(r.category),
                            status=ProblemStatus(r.status), registered_on=r.registered_on,
                            place=Place(county_code=r.county_code, town_code=r.town_code,
@@ -65,11 +75,21 @@ async def _candidates(session: AsyncSession, rule: ClassOfCaseRule, period: Peri
             for r in (await session.execute(query)).all()]
 
 
+async def _extent(session: AsyncSession, rule: ClassOfCaseRule, period: Period) -> tuple[int, int]:
+    """How many villages and towns the class covers now, counted by the database."""
+    c = problems.c
+    row = (await session.execute(
+        sa.select(sa.func.count(sa.distinct(c.village_code)), sa.func.count(sa.distinct(c.town_code)))
+        .where(_matching(rule, period)))).one()
+    return int(row[0]), int(row[1])
+
+
 async def detect(session: AsyncSession, ctx: LedgerContext, county_code: str, day: date,
                  now: datetime, command_id: str, only_for: Problem | None = None) -> list[str]:
     """Check every rule for the county and the period containing `day`; returns the ids of the
-    items opened or extended. `only_for`: skip rules the problem just registered cannot
-    change."""
+    items opened or extended. `only_for`: the problem just registered, the only change since
+    the last check: rules it cannot match are skipped, and an item already open only takes it
+    in (no scan of the county's period)."""
     touched = []
     for template in ctx.class_rules:
         rule = rule_for(template, county_code)
@@ -80,9 +100,15 @@ async def detect(session: AsyncSession, ctx: LedgerContext, county_code: str, da
         # One detector per item at a time: two registrations must not both open it.
         await session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(case_id))))
         existing = await store.load_case(session, case_id)
-        found = detect_class_of_case(
-            await _candidates(session, rule, period), rule=rule, period=period,
-            existing=existing.case if existing else None, actor=DETECTOR, now=now)
+        if existing is not None and only_for is not None:
+            villages, towns = await _extent(session, rule, period)
+            found = extend_class_of_case(
+                existing.case, only_for, rule=rule, period=period, village_count=villages,
+                town_count=towns, actor=DETECTOR, now=now)
+        else:
+            found = detect_class_of_case(
+                await _candidates(session, rule, period), rule=rule, period=period,
+                existing=existing.case if existing else None, actor=DETECTOR, now=now)
         if found is None:
             continue
         loaded = existing or store.LoadedCase(case=found, journal_seq=0, before=None,

@@ -33,7 +33,7 @@ from services.ledger.service_layer.projection import (
     theme_values,
 )
 from shared.events.catalog import Payload
-from shared.outbox.writer import stage_many
+from shared.outbox.writer import payload_rows, stage_rows
 
 _NS = uuid.UUID("6f1c2a5e-6c1b-4d8e-9b1e-7a3f0d2c9e41")
 
@@ -129,7 +129,7 @@ async def commit_problem(
         meta = apply_record(meta, record)
     if meta is None:
         raise Conflict("not_indexed", f"problem {p.problem_id} has no key and place")
-    await jr.append(session, entries)
+    await jr.store(session, entries)
     values = problem_values(p, meta, entries[-1].seq, entries[-1].item.at)
     if loaded.journal_seq == 0:
         await session.execute(problems.insert().values(**values))
@@ -139,17 +139,31 @@ async def commit_problem(
     linked = [r for r in loaded.records if isinstance(r, ComplaintLinked)]
     if linked:
         await session.execute(reports.insert(), [report_values(r) for r in linked])
-    ids = await complaint_ids(session, p.problem_id)
-    await _stage_all(session, problem_contracts(loaded.before, p, entries, meta, ids,
-                                                extra_details))
+    if loaded.journal_seq == 0:
+        # A problem registered by this command has no reports but the ones it just linked.
+        ids = linked_ids(linked)
+    else:
+        ids = await complaint_ids(session, p.problem_id)
+    contracts = problem_contracts(loaded.before, p, entries, meta, ids, extra_details)
+    # The journal entries and the contract events in one outbox statement.
+    await stage_rows(session, [*jr.outbox_rows(entries), *_contract_rows(contracts)])
     loaded.journal_seq, loaded.meta = entries[-1].seq, meta
     loaded.records, loaded.before = [], None
     p.new_events.clear()
     return entries
 
 
+def linked_ids(linked: Sequence[ComplaintLinked]) -> list[str]:
+    """In `complaint_ids`' order (received, then id), without asking the database."""
+    return [r.complaint_id for r in sorted(linked, key=lambda r: (r.at, r.complaint_id))]
+
+
+def _contract_rows(contracts: Sequence[tuple[str, Payload]]) -> list[dict[str, object]]:
+    return payload_rows([p for _, p in contracts], jr.SOURCE, [i for i, _ in contracts])
+
+
 async def _stage_all(session: AsyncSession, contracts: Sequence[tuple[str, Payload]]) -> None:
-    await stage_many(session, [p for _, p in contracts], jr.SOURCE, [i for i, _ in contracts])
+    await stage_rows(session, _contract_rows(contracts))
 
 
 # ------------------------------------------------------------------------------ class cases

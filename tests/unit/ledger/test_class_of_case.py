@@ -12,6 +12,7 @@ from services.ledger.domain.class_of_case import (
     ClassOfCaseRule,
     class_case_id,
     detect_class_of_case,
+    extend_class_of_case,
     fold_class,
 )
 from services.ledger.domain.enums import Category, ClassOfCaseStatus, ProblemStatus
@@ -62,6 +63,32 @@ def test_opens_at_three_villages_once_and_attaches_later_members() -> None:
     assert case.members == sorted(p.problem_id for p in [*two, third, fourth])
     assert (case.village_count, case.town_count) == (4, 2)
     assert fold_class(case.new_events) == case
+
+
+def test_one_registration_extends_an_open_item_as_a_full_detection_would() -> None:
+    """The registration path counts in the database and looks at the new problem only; it must
+    record what the full scan records."""
+    first = [_p(SHITOU), _p(JIUCHENG), _p(CHENGWAI, day=15)]
+    noise = [_p(TIANCUO), _p(CHENGWAI, month=4), _p(CHENGWAI, category=Category.CONDUCT)]
+
+    def opened() -> object:
+        case = detect_class_of_case([*first, *noise], rule=RULE, period=Q1, existing=None,
+                                    actor="county", now=at(2024, 3, 1))
+        assert case is not None
+        case.new_events.clear()
+        return case
+
+    fourth = _p(YUANDONG, month=3)
+    full, quick = opened(), opened()
+    detect_class_of_case([*first, *noise, fourth], rule=RULE, period=Q1, existing=full,  # type: ignore[arg-type]
+                         actor="county", now=at(2024, 3, 20))
+    extend_class_of_case(quick, fourth, rule=RULE, period=Q1, village_count=4, town_count=2,  # type: ignore[arg-type]
+                         actor="county", now=at(2024, 3, 20))
+    assert quick == full and quick.new_events == full.new_events  # type: ignore[attr-defined]
+    # Not a match, outside the period, or a member already: nothing recorded.
+    for other in (noise[0], noise[1], fourth):
+        assert extend_class_of_case(quick, other, rule=RULE, period=Q1, village_count=4,  # type: ignore[arg-type]
+                                    town_count=2, actor="county", now=at(2024, 3, 21)) is None
 
 
 def test_merged_duplicates_are_not_members() -> None:
