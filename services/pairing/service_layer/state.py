@@ -6,20 +6,24 @@ two replicas, run one after the other; reads of the registry are not blocked).
 
 The registry changes far less often than problems arrive, so the process keeps the last one it
 read, with its digest and stored form, under the registry's state key (officer count, highest
-version): one indexed query tells whether it is still current.
+version): one indexed query tells whether it is still current, and whether its snapshot is
+stored already (then a solve does not send it again).
+
+History and open cases are read in one statement per solve, and a solve staffs every problem
+of a consumer fetch (assign.py), so they are read once per fetch.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.pairing.adapters.snapshots import digest_of, officer_from_record, officer_record, pack
-from services.pairing.adapters.tables import memberships, officers
+from services.pairing.adapters.tables import memberships, officers, registry_snapshots
 from services.pairing.domain.model import Context, Officer, PairingInput, PastAssignment, Problem
 from services.pairing.service_layer.context import PairingContext
 
@@ -35,6 +39,7 @@ class Registry:
     officers: tuple[Officer, ...]
     digest: str
     blob: bytes
+    stored: bool = False  # its snapshot is in registry_snapshots, as this transaction sees it
 
 
 async def lock_staffing(session: AsyncSession) -> None:
@@ -42,11 +47,14 @@ async def lock_staffing(session: AsyncSession) -> None:
 
 
 async def load_registry(session: AsyncSession, ctx: PairingContext) -> Registry:
-    count, top = (await session.execute(
-        sa.select(sa.func.count(), sa.func.coalesce(sa.func.max(officers.c.version), 0)))).one()
     cached: Registry | None = ctx.registry
+    snapshot = (sa.exists().where(registry_snapshots.c.digest == cached.digest) if cached is not None
+                else sa.false())
+    count, top, stored = (await session.execute(
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.max(officers.c.version), 0), snapshot)
+        .select_from(officers))).one()
     if cached is not None and cached.key == (count, top):
-        return cached
+        return replace(cached, stored=bool(stored))
     rows = (await session.execute(sa.select(officers).order_by(officers.c.id))).mappings().all()
     records = [officer_record(r) for r in rows]
     # Keyed by what was read, not by the first query: a write in between only means a miss later.
@@ -71,22 +79,23 @@ async def current_input(
     if leave_out_problem is not None:
         active = active & (memberships.c.problem_id != leave_out_problem)
     low = context.round - ctx.history_window()
-    history = (await session.execute(
-        sa.select(memberships.c.officer_id, memberships.c.problem_id, memberships.c.town_code,
-                  memberships.c.round)
-        .where(active, memberships.c.round.between(low, context.round))
-        .order_by(memberships.c.officer_id, memberships.c.problem_id)
-    )).all()
-    open_cases = (await session.execute(
-        sa.select(memberships.c.officer_id, sa.func.count())
-        .where(active, memberships.c.open)
-        .group_by(memberships.c.officer_id).order_by(memberships.c.officer_id)
-    )).all()
+    m = memberships.c
+    # one statement: the memberships in the window ("h") and the open cases per officer ("o")
+    window = (sa.select(sa.literal("h").label("kind"), m.officer_id, m.problem_id, m.town_code,
+                        m.round.label("n"))
+              .where(active, m.round.between(low, context.round)))
+    holding = (sa.select(sa.literal("o"), m.officer_id, sa.cast(sa.null(), sa.Text),
+                         sa.cast(sa.null(), sa.Text), sa.func.count())
+               .where(active, m.open).group_by(m.officer_id))
+    rows = (await session.execute(
+        sa.union_all(window, holding).order_by("kind", "officer_id", "problem_id"))).all()
+    history = [PastAssignment(o, p, t, n) for k, o, p, t, n in rows if k == "h"]
+    open_cases = [(o, int(n)) for k, o, _, _, n in rows if k == "o"]
     inp = PairingInput(
         officers=registry.officers,
         problems=tuple(problems),
         context=context,
-        history=tuple(PastAssignment(o, p, t, r) for o, p, t, r in history),
-        open_cases=tuple((o, int(n)) for o, n in open_cases),
+        history=tuple(history),
+        open_cases=tuple(open_cases),
     )
     return inp, registry
