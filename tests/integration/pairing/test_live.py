@@ -238,4 +238,6 @@ async def test_solve_time_is_measured(pairing: Pairing, scenario: dict[str, Any]
     metrics = await pairing.call("GET", "/metrics")
     line = next(ln for ln in metrics.splitlines()
                 if ln.startswith('pairing_solve_seconds_count{kind="incremental",mode="exact"}'))
-    assert float(line.split()[-1]) >= 3
+    # problems of one fetch share a solve; every stored solve was timed
+    stored = await pairing.scalar("SELECT count(*) FROM solves WHERE kind = 'incremental'")
+    assert float(line.split()[-1]) >= stored >= 1

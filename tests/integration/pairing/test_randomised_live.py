@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.pairing.harness import Pairing, at, officer, opened
+from shared.outbox.writer import envelope_for
+from tests.integration.pairing.harness import LEDGER_SOURCE, Pairing, at, officer, opened
 
 pytestmark = pytest.mark.infra
 
@@ -66,3 +67,18 @@ async def test_a_pool_too_small_for_q_gets_the_exact_team(registered: Pairing) -
     stats = await registered.scalar("SELECT stats FROM solves WHERE id = :s",
                                     s=item["explanation"]["solve_id"])
     assert stats["randomised_infeasible_q"] == "1/2"
+
+
+async def test_problems_opened_together_are_still_drawn_one_by_one(registered: Pairing) -> None:
+    """A draw's published value is its own event id, so a fetch's problems are not pooled."""
+    problems = [opened("350623101226", "sanzi", when=at(2025, 6, 4)),
+                opened("350623104210", "livelihood", when=at(2025, 6, 4))]
+    batch = [(envelope_for(p, LEDGER_SOURCE), p) for p in problems]
+    [spec] = registered.app.state.runtime.consumer_specs
+    async with registered.app.state.runtime.sessions() as session, session.begin():
+        await spec.batch(session, batch)
+    for env, problem in batch:
+        [solve] = await registered.rows(
+            "SELECT s.published_value, s.mode FROM solves s JOIN assignments a ON a.solve_id = s.id "
+            "WHERE a.problem_id = :p", p=problem.problem_id)
+        assert (solve.published_value, solve.mode) == (env.id, "randomised")
