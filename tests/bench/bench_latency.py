@@ -80,6 +80,20 @@ def cpu_of(pids: dict[str, int]) -> dict[str, float]:
     return {name: cpu_seconds(pid) for name, pid in pids.items()}
 
 
+def postgres_cpu(postmaster: int) -> float:
+    """The server and its backends (children of the postmaster), those alive now: backends of
+    the services' pools live as long as the run."""
+    total = cpu_seconds(postmaster)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == postmaster:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def profile(pids: dict[str, int], seconds: float, out: Path) -> list[subprocess.Popen[bytes]]:
     """py-spy on every service for the run: collapsed stacks, for finding where CPU goes."""
     out.mkdir(parents=True, exist_ok=True)
@@ -196,7 +210,11 @@ def main() -> int:
             pids |= {"webhook_sink": sink.proc.pid, "load_generator": os.getpid()}
             kafka_pid = infra.kafka.running_pid() if infra.kafka is not None else None
             pids |= {"kafka": kafka_pid} if kafka_pid else {}
+            postmaster = (int((infra.postgres.pgdata / "postmaster.pid").read_text().split()[0])
+                          if infra.postgres is not None else None)
             cpu_before, machine_before = cpu_of(pids), machine_busy_seconds()
+            if postmaster:
+                cpu_before["postgres"] = postgres_cpu(postmaster)
             acked, refused = asyncio.run(drive(stack.services["intake"].url, args.rate, args.duration, run))
             deadline = time.monotonic() + 60
             latencies: dict[str, float] = {}
@@ -212,6 +230,8 @@ def main() -> int:
                             match(json.loads(line), acked, latencies)
                 time.sleep(0.2)
             cpu_after, machine_after = cpu_of(pids), machine_busy_seconds()
+            if postmaster:
+                cpu_after["postgres"] = postgres_cpu(postmaster)
             for spy in spies:
                 spy.wait(timeout=120)
     finally:
@@ -230,7 +250,8 @@ def main() -> int:
         # CPU each service spent from the first complaint until the last webhook (or the wait's
         # end), per acknowledged complaint: where the machine's two cores go.
         "cpu_ms_per_complaint": {
-            name: round((cpu_after[name] - cpu_before[name]) / max(1, len(acked)) * 1000, 2) for name in pids
+            name: round((cpu_after[name] - cpu_before[name]) / max(1, len(acked)) * 1000, 2)
+            for name in cpu_before
         },
         # Everything the machine ran in that time, other work on it included.
         "machine_cpu_ms_per_complaint": round(
