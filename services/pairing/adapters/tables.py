@@ -13,6 +13,8 @@ The migrations in migrations/versions create exactly these.
 - `recusals`: members who declared a conflict after assignment (事后回避), and what followed.
 - `rounds`: batch solves over a period's open problems (批量派组); `rosters`: county–township and
   cross-town rotation rosters (结对/片区轮换名单).
+- `staffing_state`: one row; its token changes with every write to `memberships`, which tells a
+  process whether the history it keeps is still current.
 """
 
 from __future__ import annotations
@@ -147,4 +149,10 @@ rosters = sa.Table(
     sa.Column("forbidden", JSONB, nullable=False),
     _text("actor", False),
     sa.Column("at", TS, nullable=False),
+)
+
+staffing_state = sa.Table(
+    "staffing_state", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    _text("memberships_token", False),
 )

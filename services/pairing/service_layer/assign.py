@@ -118,7 +118,7 @@ async def staff(session: AsyncSession, ctx: PairingContext, opened: Sequence[Ope
         for o in opened:  # see the module docstring
             await staff_one(session, ctx, o)
         return
-    await record(session, solved, opened)
+    await record(session, ctx, solved, opened)
 
 
 async def staff_one(session: AsyncSession, ctx: PairingContext, opened: Opened) -> None:
@@ -133,15 +133,16 @@ async def staff_one(session: AsyncSession, ctx: PairingContext, opened: Opened) 
         # optimum is then the only conflict-free answer, or its certificate is the real one.
         solved = await solve(ctx, "incremental", inp, registry, SolveMode(), policy)
         solved.notes["randomised_infeasible_q"] = str(q)
-    await record(session, solved, [opened])
+    await record(session, ctx, solved, [opened])
 
 
-async def record(session: AsyncSession, solved: Solved, opened: Sequence[Opened]) -> None:
+async def record(session: AsyncSession, ctx: PairingContext, solved: Solved, opened: Sequence[Opened]
+                 ) -> None:
     """The solve once, then each problem's team or escalation at its own time and in the trace
     of the event that opened it."""
     causes = {o.problem.id: Cause(o.at, o.envelope) for o in opened}
     at = max(o.at for o in opened)
     solve_id = await record_solve(session, solved, "incremental", at)
     if solved.assignment is not None:
-        await record_teams(session, solve_id, solved, at, causes=causes)
+        await record_teams(session, solve_id, solved, at, causes=causes, ctx=ctx)
     await record_escalations(session, solve_id, solved.escalations, at, causes=causes)

@@ -48,6 +48,7 @@ class PairingContext:
     solve_seconds: Histogram
     now: Callable[[], datetime] = field(default=lambda: datetime.now().astimezone())
     registry: Any = None  # state.Registry: the registry this process read last
+    held: Any = None  # memberships.Held: the history and open cases it read last
     compiles: TablesCache = field(default_factory=TablesCache)  # the registry's compiled tables
 
     @property

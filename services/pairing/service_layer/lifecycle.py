@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.pairing.adapters.tables import assignments, memberships, problems
+from services.pairing.service_layer.memberships import changed
 from services.pairing.service_layer.state import lock_staffing
 from shared.events.catalog import Payload, ProblemStatusChanged
 from shared.events.envelope import Envelope
@@ -24,6 +25,7 @@ async def on_status_changed(session: AsyncSession, env: Envelope, payload: Paylo
     await lock_staffing(session)
     await session.execute(memberships.update().where(memberships.c.problem_id == p.problem_id)
                           .values(open=not closing))
+    await changed(session)
     if closing:
         status: sa.ColumnElement[str] | str = "closed"
     else:

@@ -33,8 +33,10 @@ from services.pairing.adapters.tables import (
 )
 from services.pairing.domain.certificate import Escalation
 from services.pairing.domain.events import unstaffable_fields
+from services.pairing.domain.model import PastAssignment
 from services.pairing.domain.result import Assignment, frac_str
-from services.pairing.service_layer.context import policy_params
+from services.pairing.service_layer.context import PairingContext, policy_params
+from services.pairing.service_layer.memberships import changed
 from services.pairing.service_layer.solving import Solved, team_fields
 from shared.consumer import in_trace_of
 from shared.events.catalog import TeamAssigned, TeamMember, TeamUnstaffable
@@ -122,8 +124,10 @@ async def record_teams(
     replaces: Mapping[str, str] | None = None,
     mode_label: str | None = None,
     causes: Mapping[str, Cause] | None = None,
+    ctx: PairingContext | None = None,
 ) -> list[dict[str, Any]]:
-    """Store every team of the solve and stage its TeamAssigned; returns the stored rows."""
+    """Store every team of the solve and stage its TeamAssigned; returns the stored rows.
+    `ctx`: the process keeps the new memberships with what it holds (memberships.py)."""
     assignment = solved.assignment
     assert assignment is not None
     replaces = replaces or {}
@@ -162,6 +166,8 @@ async def record_teams(
         return []
     await session.execute(assignments.insert(), rows)
     await session.execute(memberships.insert(), member_rows)
+    await changed(session, ctx, [PastAssignment(m["officer_id"], m["problem_id"], m["town_code"], m["round"])
+                                 for m in member_rows])
     await _set_status(session, "assigned", {r["problem_id"]: r["at"] for r in rows})
     for row in rows:
         with _traced(causes.get(row["problem_id"])):

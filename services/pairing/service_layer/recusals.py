@@ -31,6 +31,7 @@ from services.pairing.domain.model import Context, Relation, RelationKind, Targe
 from services.pairing.domain.recusal import replace_after_recusal
 from services.pairing.domain.result import Assignment
 from services.pairing.service_layer.context import PairingContext
+from services.pairing.service_layer.memberships import changed
 from services.pairing.service_layer.periods import china_day
 from services.pairing.service_layer.recording import record_escalations, record_solve, record_teams
 from services.pairing.service_layer.solving import Solved, SolveMode
@@ -104,6 +105,7 @@ async def recuse(session: AsyncSession, ctx: PairingContext, cmd: RecusalCommand
     await session.execute(assignments.update().where(assignments.c.id == row["id"]).values(active=False))
     await session.execute(memberships.update().where(memberships.c.assignment_id == row["id"])
                           .values(active=False))
+    await changed(session)
     new_id = escalation_id = None
     if new is not None:
         stored = await record_teams(session, solve_id, solved, now, row["round_id"],

@@ -9,8 +9,8 @@ read, with its digest and stored form, under the registry's state key (officer c
 version): one indexed query tells whether it is still current, and whether its snapshot is
 stored already (then a solve does not send it again).
 
-History and open cases are read in one statement per solve, and a solve staffs every problem
-of a consumer fetch (assign.py), so they are read once per fetch.
+History and open cases are kept the same way (memberships.py): the same query reads the token
+that says whether they are still current.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.pairing.adapters.snapshots import digest_of, officer_from_record, officer_record, pack
-from services.pairing.adapters.tables import memberships, officers, registry_snapshots
-from services.pairing.domain.model import Context, Officer, PairingInput, PastAssignment, Problem
+from services.pairing.adapters.tables import officers, registry_snapshots
+from services.pairing.domain.model import Context, Officer, PairingInput, Problem
+from services.pairing.service_layer import memberships
 from services.pairing.service_layer.context import PairingContext
 
 STAFFING_LOCK = 0x7061_6972_696E_67  # "pairing"
@@ -47,14 +48,20 @@ async def lock_staffing(session: AsyncSession) -> None:
 
 
 async def load_registry(session: AsyncSession, ctx: PairingContext) -> Registry:
+    return (await _registry_and_token(session, ctx))[0]
+
+
+async def _registry_and_token(session: AsyncSession, ctx: PairingContext) -> tuple[Registry, str | None]:
+    """The registry, and the memberships token (memberships.py) read by the same statement."""
     cached: Registry | None = ctx.registry
     snapshot = (sa.exists().where(registry_snapshots.c.digest == cached.digest) if cached is not None
                 else sa.false())
-    count, top, stored = (await session.execute(
-        sa.select(sa.func.count(), sa.func.coalesce(sa.func.max(officers.c.version), 0), snapshot)
+    count, top, stored, token = (await session.execute(
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.max(officers.c.version), 0), snapshot,
+                  memberships.TOKEN)
         .select_from(officers))).one()
     if cached is not None and cached.key == (count, top):
-        return replace(cached, stored=bool(stored))
+        return replace(cached, stored=bool(stored)), token
     rows = (await session.execute(sa.select(officers).order_by(officers.c.id))).mappings().all()
     records = [officer_record(r) for r in rows]
     # Keyed by what was read, not by the first query: a write in between only means a miss later.
@@ -62,7 +69,7 @@ async def load_registry(session: AsyncSession, ctx: PairingContext) -> Registry:
     registry = Registry(key, records, tuple(officer_from_record(r) for r in records), digest_of(records),
                         pack(records))
     ctx.registry = registry
-    return registry
+    return registry, token
 
 
 async def current_input(
@@ -74,28 +81,14 @@ async def current_input(
 ) -> tuple[PairingInput, Registry]:
     """The input for staffing `problems` at `context`, and the registry it was built from.
     `leave_out_problem`: a team being repaired does not count against itself."""
-    registry = await load_registry(session, ctx)
-    active: sa.ColumnElement[bool] = memberships.c.active
-    if leave_out_problem is not None:
-        active = active & (memberships.c.problem_id != leave_out_problem)
+    registry, token = await _registry_and_token(session, ctx)
     low = context.round - ctx.history_window()
-    m = memberships.c
-    # one statement: the memberships in the window ("h") and the open cases per officer ("o")
-    window = (sa.select(sa.literal("h").label("kind"), m.officer_id, m.problem_id, m.town_code,
-                        m.round.label("n"))
-              .where(active, m.round.between(low, context.round)))
-    holding = (sa.select(sa.literal("o"), m.officer_id, sa.cast(sa.null(), sa.Text),
-                         sa.cast(sa.null(), sa.Text), sa.func.count())
-               .where(active, m.open).group_by(m.officer_id))
-    rows = (await session.execute(
-        sa.union_all(window, holding).order_by("kind", "officer_id", "problem_id"))).all()
-    history = [PastAssignment(o, p, t, n) for k, o, p, t, n in rows if k == "h"]
-    open_cases = [(o, int(n)) for k, o, _, _, n in rows if k == "o"]
+    history, open_cases = await memberships.read(session, ctx, token, low, context.round, leave_out_problem)
     inp = PairingInput(
         officers=registry.officers,
         problems=tuple(problems),
         context=context,
         history=tuple(history),
-        open_cases=tuple(open_cases),
+        open_cases=tuple(sorted(open_cases.items())),
     )
     return inp, registry

@@ -10,6 +10,9 @@ from typing import Any
 
 import pytest
 
+from services.pairing.domain.model import Context, PairingInput
+from services.pairing.service_layer.periods import china_day, round_of_day
+from services.pairing.service_layer.state import current_input
 from shared.consumer import Delivery
 from shared.events.catalog import Payload
 from shared.outbox.writer import envelope_for
@@ -20,6 +23,7 @@ pytestmark = pytest.mark.infra
 
 ZHANGPU, YUNXIAO = "350623", "350622"
 SHITOU, YUANDONG, LINQIAN, TANGPING = "350623101226", "350623102201", "350623104210", "350622100201"
+NANZHAO = "350624100201"  # 诏安县南诏镇, where no other test sends a team
 REGISTRY = [
     officer("T-JZ", "township", "旧镇镇纪委", ZHANGPU, "350623101", skills=["finance", "law"]),
     officer("T-FT", "township", "佛昙镇纪委", ZHANGPU, "350623102", skills=["finance"]),
@@ -111,3 +115,42 @@ async def test_a_problem_seen_twice_is_staffed_once(registered: Pairing) -> None
     assert await registered.scalar("SELECT count(*) FROM assignments WHERE problem_id = :p",
                                    p=a.problem_id) == 1
     assert len(await staged(registered, a.problem_id)) == 1
+
+
+async def inputs(p: Pairing) -> tuple[PairingInput, PairingInput]:
+    """The input as the process keeps it, and as read afresh."""
+    ctx = p.app.state.pairing
+    context = Context(as_of=china_day(WHEN), round=round_of_day(china_day(WHEN)))
+    async with p.app.state.runtime.sessions() as session, session.begin():
+        kept, _ = await current_input(session, ctx, [], context)
+        ctx.held = None
+        fresh, _ = await current_input(session, ctx, [], context)
+    return kept, fresh
+
+
+def same(kept: PairingInput, fresh: PairingInput) -> bool:
+    return set(kept.history) == set(fresh.history) and len(kept.history) == len(fresh.history) and \
+        kept.open_cases == fresh.open_cases
+
+
+async def test_the_memberships_kept_are_those_stored(registered: Pairing) -> None:
+    """What the process keeps between solves (memberships.py) is what the table holds: after its
+    own teams, after a rolled-back fetch, after a close."""
+    a, b = opened(NANZHAO, "sanzi", when=WHEN), opened(NANZHAO, "benefits", when=WHEN)
+    await handle(registered, deliveries(a))
+    assert await status(registered, a.problem_id) == "assigned"
+    kept, fresh = await inputs(registered)
+    assert same(kept, fresh)
+    assert a.problem_id in {h.problem_id for h in kept.history}
+
+    [spec] = registered.app.state.runtime.consumer_specs
+    async with registered.app.state.runtime.sessions() as session, session.begin():
+        await spec.batch(session, deliveries(b))
+        await session.rollback()
+    kept, fresh = await inputs(registered)
+    assert b.problem_id not in {h.problem_id for h in kept.history}
+    assert same(kept, fresh)
+
+    await handle(registered, deliveries(status_changed(a, "reviewed", "closed", WHEN)))
+    kept, fresh = await inputs(registered)
+    assert same(kept, fresh)
