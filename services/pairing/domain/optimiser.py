@@ -43,9 +43,8 @@ randomised mode) get one-slot certificates before any flow is built.
 
 Code: candidates.py (dense costs, candidates, reprice, pricing), feasibility.py (step 4 and
 the one-slot check), flow.py (the network). Batch mode is `solve_batch` over a period's open
-problems; incremental mode is
-`assign_incremental` for one new problem given the officers' current open cases and history.
-Both are the same exact solve; the incremental one simply has one problem.
+problems; incremental mode is the same exact solve over the few new problems of one consumer
+fetch (`assign_incremental` for one), given the officers' current open cases and history.
 """
 
 from __future__ import annotations

@@ -25,9 +25,10 @@ RULES = ("served_years", "recent_rounds", "recency_rounds", "balance_rounds", "e
 # candidate network whose real optima the tie-break chooses among, so a replay needs them too.
 TUNING = ("candidates_per_slot", "spread_per_slot", "reprice_rounds", "reprice_per_slot",
           "pricing_per_slot", "pricing_margin")
-# One new problem: every eligible officer is a candidate from the start, so the first solve is
-# already the dense optimum and pricing confirms it in one pass (measured: one solve instead of
-# about 30 when officers carry a year of history, 18 ms instead of 230 ms for 325 officers).
+# New problems (one, or the few of one consumer fetch): every eligible officer is a candidate
+# from the start, so the first solve is already the dense optimum and pricing confirms it in one
+# pass (measured: one solve instead of about 30 when officers carry a year of history, 18 ms
+# instead of 230 ms for 325 officers).
 DENSE = 1 << 30
 
 
