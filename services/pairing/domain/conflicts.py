@@ -35,6 +35,7 @@ from enum import StrEnum
 
 from .model import Context, Level, Officer, PastAssignment, Problem, TargetKind
 from .policy import Policy
+from .result import Team
 
 
 class Reason(StrEnum):
@@ -152,3 +153,18 @@ def exclusions(
     if escalation_blocks(officer, problem, policy):
         found.add(Reason.ESCALATED_LEVEL)
     return sorted(found, key=REASON_ORDER.__getitem__)
+
+
+def same_town_twice(teams: Iterable[Team], problems: Iterable[Problem]) -> bool:
+    """Some officer is on two of `teams` whose problems are in one town. Staffed one after the
+    other, the later team would have excluded him (RECENT_SAME_TOWN counts the current round);
+    one solve over all the problems does not see its own teams as history."""
+    town = {p.id: p.town_code for p in problems}
+    seen: set[tuple[str, str]] = set()
+    for team in teams:
+        for officer_id in team.officer_ids():
+            key = (officer_id, town[team.problem_id])
+            if key in seen:
+                return True
+            seen.add(key)
+    return False

@@ -1,18 +1,23 @@
 """Staff newly opened problems (增量派组): ProblemOpened → TeamAssigned or TeamUnstaffable.
 
-Incremental mode of the engine: the problems opened together (those of one consumer fetch, on
-one day), given the officers' open cases and recent history, solved exactly as one batch (the
-same engine as a round, so an exact optimum for them all), or, with `incremental_q` set, each
-drawn on its own with every chance capped at q and its event id as the published value. The
-提级 flag (`escalate_up`) makes a problem a county-level case. Deterministic given its inputs:
-the same registry, history and events give the same teams. In batch staffing the problems only
-wait for the period's round (POST /rounds).
+Incremental mode of the engine: the problems opened together (a run of one consumer fetch: one
+day, one problem per town), given the officers' open cases and recent history, solved exactly
+as one batch (the same engine as a round, so an exact optimum for them all), or, with
+`incremental_q` set, each drawn on its own with every chance capped at q and its event id as
+the published value. The 提级 flag (`escalate_up`) makes a problem a county-level case.
+Deterministic given its inputs: the same registry, history and events give the same teams. In
+batch staffing the problems only wait for the period's round (POST /rounds).
 
-A joint solve never escalates a problem that one-by-one staffing would have staffed: when a
-certificate names more than one problem (they compete for the same few officers), the problems
-are staffed one by one in event order instead, as they arrived. A certificate on one problem
-alone holds whatever the others take (it bounds the problem's own pool at the start), so it
-escalates that problem either way.
+A joint solve keeps what one-by-one staffing guarantees, or the problems are staffed one by one
+in event order instead, as they arrived:
+- it escalates no problem one by one would have staffed: a certificate naming more than one
+  problem (they compete for the same few officers) sends them one by one; a certificate on one
+  problem alone holds whatever the others take (it bounds the problem's own pool at the start),
+  so it escalates that problem either way;
+- it puts nobody on two problems of one town: one by one, the first team is history for the
+  second, whose rotation rule (RECENT_SAME_TOWN) would exclude him; so a run of problems solved
+  together has one problem per town (`runs`), and conflicts.same_town_twice checks the teams.
+Otherwise the joint teams are the exact optimum for the problems together, as a round's are.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.pairing.adapters.tables import problems
+from services.pairing.domain.conflicts import same_town_twice
 from services.pairing.domain.events import problem_from_opened
 from services.pairing.domain.model import Category, Context, Problem
 from services.pairing.service_layer.context import PairingContext
@@ -82,15 +88,21 @@ async def remember(session: AsyncSession, opened: Sequence[Opened], status: str)
     return [o for o in first.values() if o.problem.id in new]
 
 
-def by_day(opened: Sequence[Opened]) -> list[list[Opened]]:
-    """Runs of consecutive problems opened on one day (one round, one `as_of`)."""
-    runs: list[list[Opened]] = []
+def runs(opened: Sequence[Opened]) -> list[list[Opened]]:
+    """Runs of consecutive problems to staff together: of one day (one round, one `as_of`), and
+    no two in one town (one by one, the first team's town rotation would bind the second; a run
+    starts at the problem whose town is in it already)."""
+    out: list[list[Opened]] = []
+    towns: set[str] = set()
     for o in opened:
-        if runs and runs[-1][0].day == o.day:
-            runs[-1].append(o)
+        town = o.problem.town_code
+        if out and out[-1][0].day == o.day and town not in towns:
+            out[-1].append(o)
         else:
-            runs.append([o])
-    return runs
+            out.append([o])
+            towns = set()
+        towns.add(town)
+    return out
 
 
 async def staff_opened(session: AsyncSession, ctx: PairingContext, opened: Sequence[Opened]) -> None:
@@ -100,7 +112,7 @@ async def staff_opened(session: AsyncSession, ctx: PairingContext, opened: Seque
     await lock_staffing(session)
     new = await remember(session, opened, "pending")
     if ctx.settings.staffing == "incremental":
-        for run in by_day(new):
+        for run in runs(new):
             await staff(session, ctx, run)
 
 
@@ -114,7 +126,8 @@ async def staff(session: AsyncSession, ctx: PairingContext, opened: Sequence[Ope
     inp, registry = await current_input(session, ctx, [o.problem for o in opened],
                                         Context(as_of=day, round=round_of_day(day)))
     solved = await solve(ctx, "incremental", inp, registry, SolveMode(), ctx.incremental_policy)
-    if any(len(e.certificate.problem_ids()) > 1 for e in solved.escalations):
+    if any(len(e.certificate.problem_ids()) > 1 for e in solved.escalations) or (
+            solved.assignment is not None and same_town_twice(solved.assignment.teams, inp.problems)):
         for o in opened:  # see the module docstring
             await staff_one(session, ctx, o)
         return

@@ -30,6 +30,7 @@ REGISTRY = [
     officer("T-SA", "township", "绥安镇纪委", ZHANGPU, "350623100", skills=["finance", "conduct"]),
     officer("T-DX", "township", "杜浔镇纪委", ZHANGPU, "350623104", skills=["law", "finance"]),
     officer("C-ZP", "county_dept", "漳浦县纪委监委党风政风监督室", ZHANGPU, skills=["finance"]),
+    officer("C-ZA", "county_dept", "诏安县纪委监委监督室", "350624", skills=["finance", "law"]),
     # 云霄县: room for one team of two, for two escalated (提级) problems that compete for it
     officer("C-YX-1", "county_dept", "云霄县纪委监委监督室", YUNXIAO, skills=["finance"], capacity=1),
     officer("C-YX-2", "dispatched_group", "云霄县纪委监委派驻组", YUNXIAO, skills=["law"], capacity=1),
@@ -115,6 +116,21 @@ async def test_a_problem_seen_twice_is_staffed_once(registered: Pairing) -> None
     assert await registered.scalar("SELECT count(*) FROM assignments WHERE problem_id = :p",
                                    p=a.problem_id) == 1
     assert len(await staged(registered, a.problem_id)) == 1
+
+
+async def test_nobody_is_sent_twice_to_one_town(registered: Pairing) -> None:
+    """Together, 诏安县's own officer would be the cheapest lead of both problems in 南诏镇; one
+    after the other, his first team puts him under the rotation rule (近M轮派往本镇) for the
+    second, and so it is: problems of one town are not solved together."""
+    first = opened(NANZHAO, "sanzi", when=at(2025, 5, 7))
+    second = opened(NANZHAO, "livelihood", when=at(2025, 5, 7))
+    await handle(registered, deliveries(first, second))
+    rows = await registered.rows(
+        "SELECT problem_id, solve_id, members FROM assignments WHERE problem_id = ANY(:p)",
+        p=[first.problem_id, second.problem_id])
+    assert len(rows) == 2 and rows[0].solve_id != rows[1].solve_id
+    teams = [{m["officer_id"] for m in r.members} for r in rows]
+    assert "C-ZA" in teams[0] | teams[1] and not teams[0] & teams[1]
 
 
 async def inputs(p: Pairing) -> tuple[PairingInput, PairingInput]:

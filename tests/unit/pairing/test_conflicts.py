@@ -10,7 +10,7 @@ import numpy as np
 
 from services.pairing.domain.audit import conflict_codes
 from services.pairing.domain.compiled import Compiled
-from services.pairing.domain.conflicts import Reason, exclusions, years_before
+from services.pairing.domain.conflicts import Reason, exclusions, same_town_twice, years_before
 from services.pairing.domain.instances import Divisions, synthetic_instance
 from services.pairing.domain.model import (
     Category,
@@ -25,7 +25,8 @@ from services.pairing.domain.model import (
     RelationKind,
     TargetKind,
 )
-from services.pairing.domain.policy import Policy
+from services.pairing.domain.policy import Policy, Role
+from services.pairing.domain.result import CostBreakdown, Member, Team
 
 from .conftest import (
     CTX,
@@ -182,3 +183,15 @@ def test_context_is_an_input_not_a_clock() -> None:
     )
     assert reasons(officer, ctx=Context(date(2023, 12, 31), 0)) == [Reason.SERVED_WITHIN_N_YEARS]
     assert reasons(officer, ctx=Context(date(2024, 1, 2), 0)) == []
+
+
+def test_same_town_twice() -> None:
+    a, b, c = (Problem(pid, town, Category.OTHER)
+               for pid, town in (("A", JIUZHEN), ("B", JIUZHEN), ("C", SUIAN)))
+
+    def team(pid: str, *officers: str) -> Team:
+        return Team(pid, tuple(Member(Role.MEMBER, o, CostBreakdown(0, 0, 0, 0, 0)) for o in officers))
+
+    assert same_town_twice([team("A", "x", "y"), team("B", "y", "z")], [a, b, c])
+    assert not same_town_twice([team("A", "x", "y"), team("C", "y", "z")], [a, b, c])
+    assert not same_town_twice([team("A", "x", "y"), team("B", "z", "w")], [a, b, c])
