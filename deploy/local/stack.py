@@ -1,4 +1,5 @@
-"""The whole system on one machine: Kafka, PostgreSQL, topics, migrations, the four services.
+"""The whole system on one machine: Kafka, PostgreSQL, topics, migrations, the four services
+and intake's outbox relay (a process of its own, as the compose file runs it).
 
 `python -m deploy.local.stack up|down|status` is what `make up` / `make down` run. The end-to-end
 and fault tests use the same `Stack` class, so what the tests exercise is what an operator starts.
@@ -30,6 +31,9 @@ from deploy.local.postgres import default_node as default_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("intake", "ledger", "pairing", "notify")
+# Services whose outbox relay runs as `python -m services.<name> relay`, apart from the API process.
+SEPARATE_RELAYS = ("intake",)
+RELAY_READY_LINE = "outbox relay started"
 DEFAULT_PORTS = {"intake": 8001, "ledger": 8002, "pairing": 8003, "notify": 8004}
 WEBHOOK_SINK_PORT = 8099
 
@@ -78,6 +82,10 @@ class ServiceProcess:
     env: dict[str, str]
     log_path: Path
     proc: subprocess.Popen[bytes] | None = None
+    command: str = "serve"
+    # Without HTTP (a relay): ready once this line is in its log, written after this start.
+    ready_line: str | None = None
+    _log_offset: int = 0
 
     @property
     def url(self) -> str:
@@ -86,9 +94,10 @@ class ServiceProcess:
     def start(self, extra_env: dict[str, str] | None = None) -> None:
         env = {**os.environ, **self.env, **(extra_env or {})}
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child process
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", f"services.{self.name}", "serve"],
+            [sys.executable, "-m", f"services.{self.name}", self.command],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
 
@@ -117,6 +126,11 @@ class ServiceProcess:
         while time.monotonic() < deadline:
             if self.proc is not None and self.proc.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.proc.returncode}; see {self.log_path}")
+            if self.ready_line is not None:
+                if self._logged_since_start(self.ready_line):
+                    return
+                time.sleep(0.3)
+                continue
             try:
                 r = httpx.get(f"{self.url}/readyz", timeout=2)
                 if r.status_code == 200:
@@ -125,7 +139,14 @@ class ServiceProcess:
             except httpx.HTTPError as exc:
                 last = repr(exc)
             time.sleep(0.3)
-        raise TimeoutError(f"{self.name} not ready after {timeout}s: {last}")
+        raise TimeoutError(f"{self.name} {self.command} not ready after {timeout}s: {last or self.log_path}")
+
+    def _logged_since_start(self, text: str) -> bool:
+        if not self.log_path.exists():
+            return False
+        with self.log_path.open("rb") as fh:
+            fh.seek(self._log_offset)
+            return text.encode() in fh.read()
 
 
 @dataclass
@@ -137,6 +158,7 @@ class Stack:
     ports: dict[str, int] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
     services: dict[str, ServiceProcess] = field(default_factory=dict)
+    relays: dict[str, ServiceProcess] = field(default_factory=dict)  # by service: its relay process
 
     def database_url(self, service: str) -> str:
         override = os.environ.get(f"{service.upper()}_DATABASE_URL")
@@ -153,6 +175,7 @@ class Stack:
             # notify resolves reporters' contact details through intake's internal endpoint.
             "INTAKE_URL": f"http://127.0.0.1:{self.ports['intake']}",
             "PYTHONPATH": str(ROOT),
+            **({"RELAY_IN_PROCESS": "false"} if name in SEPARATE_RELAYS else {}),
             **self.env,
         }
 
@@ -175,18 +198,31 @@ class Stack:
                                  self.run_dir / "logs" / f"{name}.log")
             self.services[name] = svc
             svc.start()
+            if name in SEPARATE_RELAYS:
+                relay = ServiceProcess(name, self.ports[name], self.service_env(name),
+                                       self.run_dir / "logs" / f"{name}-relay.log", command="relay",
+                                       ready_line=RELAY_READY_LINE)
+                self.relays[name] = relay
+                relay.start()
         for name in only:
             self.services[name].wait_ready()
+            if name in self.relays:
+                self.relays[name].wait_ready()
+
+    def process(self, name: str) -> ServiceProcess:
+        """A service's API process (`intake`) or its relay process (`intake-relay`)."""
+        service, _, kind = name.partition("-")
+        return self.relays[service] if kind == "relay" else self.services[name]
 
     def restart(self, name: str, extra_env: dict[str, str] | None = None, wait: bool = True) -> None:
-        svc = self.services[name]
+        svc = self.process(name)
         svc.kill(signal.SIGTERM)
         svc.start(extra_env)
         if wait:
             svc.wait_ready()
 
     def stop(self) -> None:
-        for svc in self.services.values():
+        for svc in [*self.services.values(), *self.relays.values()]:
             svc.kill(signal.SIGTERM)
 
     def endpoints(self) -> dict[str, object]:
@@ -222,6 +258,7 @@ def up() -> int:
 
     seeded = seed(stack)
     pids = {n: s.proc.pid for n, s in stack.services.items() if s.proc}
+    pids |= {f"{n}-relay": s.proc.pid for n, s in stack.relays.items() if s.proc}
     pids["webhook_sink"] = sink.pid
     PID_FILE.write_text(json.dumps(pids))
     endpoints = {**stack.endpoints(), "demo": seeded}

@@ -43,6 +43,10 @@ class IntakeSettings(ServiceSettings):
     progress_rate_per_second: float = Field(default=1.0, gt=0)
     progress_burst: int = Field(default=10, ge=1)
 
+    # The outbox relay in the API process (true), or only in `python -m services.intake relay`
+    # processes (false: what the deployments do, so publishing does not take the API's CPU).
+    relay_in_process: bool = True
+
     # Bulk import 批量导入: rows stored per transaction.
     import_chunk_rows: int = Field(default=500, ge=1, le=5000)
 

@@ -3,8 +3,9 @@
     python tests/bench/bench_intake.py [--concurrency 64] [--duration 10] [--rounds 2]
 
 Starts its own Kafka and PostgreSQL (ports of their own, apart from bench_latency's; or uses
-KAFKA_BOOTSTRAP_SERVERS / POSTGRES_URL), one intake process (`python -m services.intake serve`,
-uvicorn, relay and consumer running as in production) on a fresh database, then alternates two
+KAFKA_BOOTSTRAP_SERVERS / POSTGRES_URL), one intake API process (`python -m services.intake serve`,
+uvicorn and consumer, `RELAY_IN_PROCESS=false`) and its outbox relay process (`python -m
+services.intake relay`), as the deployments run them, on a fresh database; then alternates two
 closed-loop measurements at the same concurrency, on the same database server:
 
 - raw: `concurrency` asyncpg connections, each inserting one row (the complaint's JSON) per
@@ -13,8 +14,11 @@ closed-loop measurements at the same concurrency, on the same database server:
   Chinese text on a real Zhangzhou village) and waiting for the 201, which intake sends only
   after the transaction holding the complaint committed.
 
-Afterwards every acknowledged complaint is checked to be in the database. Prints figures, then
-ONE final JSON line with both rates.
+Kafka publishing goes on during the intake measurement: the relay's CPU is reported beside the
+API process's, and so is the outbox backlog at the end of each round. So is the CPU of PostgreSQL,
+of Kafka and of this load generator, per accept (or per raw insert): on a machine where all of
+them share the cores, that is what bounds the rates. Afterwards every acknowledged complaint is
+checked to be in the database. Prints figures, then ONE final JSON line with both rates.
 """
 
 from __future__ import annotations
@@ -53,7 +57,7 @@ WARMUP_SECONDS = 2.0
 class Tally:
     ok: int = 0
     failed: int = 0
-    server_cpu_seconds: float | None = None
+    cpu_seconds: dict[str, float] = field(default_factory=dict)  # by process, over the window
     latencies: list[float] = field(default_factory=list)
     acked: list[str] = field(default_factory=list)
 
@@ -110,22 +114,56 @@ async def raw_worker(dsn: str, queue: list[bytes], start: float, stop: float, ta
         await conn.close()
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU a process has used so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def _stat(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
 
 
-async def server_cpu(pid: int, start: float, stop: float, tally: Tally) -> None:
-    """The intake process's CPU over the measured window: a figure that holds on a busy machine."""
+def cpu_seconds(pid: int, children: bool = False) -> float:
+    """User + system CPU a process has used so far (Linux /proc); with `children`, also what its
+    exited children used and the live children's own (PostgreSQL's backends)."""
+    fields = _stat(pid)
+    ticks = int(fields[11]) + int(fields[12])
+    if children:
+        ticks += int(fields[13]) + int(fields[14])
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    child = _stat(int(entry.name))
+                except (OSError, IndexError):
+                    continue
+                if int(child[1]) == pid:
+                    ticks += int(child[11]) + int(child[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Watched:
+    """The processes whose CPU is measured: name -> (pid, with children)."""
+
+    pids: dict[str, tuple[int, bool]]
+
+    def snapshot(self) -> dict[str, float]:
+        out = {}
+        for name, (pid, children) in self.pids.items():
+            try:
+                out[name] = cpu_seconds(pid, children)
+            except OSError:
+                continue
+        out["load_generator"] = time.process_time()
+        return out
+
+
+async def watch_cpu(watched: Watched, start: float, stop: float, tally: Tally) -> None:
+    """Each process's CPU over the measured window: figures that hold on a busy machine."""
     await asyncio.sleep(max(0.0, start - time.perf_counter()))
-    before = cpu_seconds(pid)
+    before = watched.snapshot()
     await asyncio.sleep(max(0.0, stop - time.perf_counter()))
-    tally.server_cpu_seconds = cpu_seconds(pid) - before
+    after = watched.snapshot()
+    tally.cpu_seconds = {name: after[name] - before[name] for name in before if name in after}
 
 
 async def measure(
-    kind: str, concurrency: int, duration: float, queue: list[bytes], target: str, pid: int | None = None
+    kind: str, concurrency: int, duration: float, queue: list[bytes], target: str, watched: Watched
 ) -> Tally:
     tally = Tally()
     start = time.perf_counter() + WARMUP_SECONDS
@@ -134,8 +172,7 @@ async def measure(
         workers = [raw_worker(target, queue, start, stop, tally) for _ in range(concurrency)]
     else:
         workers = [http_worker(int(target), queue, start, stop, tally) for _ in range(concurrency)]
-    if pid is not None:
-        workers.append(server_cpu(pid, start, stop, tally))
+    workers.append(watch_cpu(watched, start, stop, tally))
     await asyncio.gather(*workers)
     if kind == "intake" and not queue:
         raise RuntimeError("ran out of prepared bodies: raise the count")
@@ -144,7 +181,8 @@ async def measure(
 
 def start_intake(
     infra: Infra, database_url: str, namespace: str, port: int, log: Path
-) -> subprocess.Popen[bytes]:
+) -> tuple[subprocess.Popen[bytes], subprocess.Popen[bytes]]:
+    """The API process and its relay process, as the deployments run them."""
     callers = [
         {
             "name": "bench",
@@ -164,34 +202,41 @@ def start_intake(
         "HTTP_PORT": str(port),
         "LOG_LEVEL": "WARNING",
         "CALLERS": json.dumps(callers),
+        "RELAY_IN_PROCESS": "false",
         "PYTHONPATH": str(ROOT),
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "services.intake", "serve"],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+    api, relay = (
+        subprocess.Popen(
+            [sys.executable, "-m", "services.intake", command],
+            cwd=ROOT,
+            env=env,
+            stdout=log.with_suffix(f".{command}.log").open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        for command in ("serve", "relay")
     )
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"intake exited with {proc.returncode}; see {log}")
+        for proc in (api, relay):
+            if proc.poll() is not None:
+                raise RuntimeError(f"intake exited with {proc.returncode}; see {log.parent}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                return proc
+                print(f"intake API pid {api.pid}, relay pid {relay.pid}", flush=True)
+                return api, relay
         except httpx.HTTPError:
             pass
         time.sleep(0.3)
     raise TimeoutError("intake did not become ready")
 
 
-def summary(tally: Tally, duration: float) -> dict[str, float]:
+def summary(tally: Tally, duration: float, backlog: int | None = None) -> dict[str, float]:
     lat = sorted(tally.latencies) or [0.0]
-    cpu = {}
-    if tally.server_cpu_seconds is not None and tally.ok:
-        cpu = {"server_cpu_us_per_accept": round(tally.server_cpu_seconds / tally.ok * 1e6)}
+    cpu = {f"{name}_cpu_us_per_op": round(seconds / tally.ok * 1e6)
+           for name, seconds in tally.cpu_seconds.items() if tally.ok}
+    if backlog is not None:
+        cpu["outbox_backlog_at_end"] = backlog
     return cpu | {
         "per_s": round(tally.ok / duration, 1),
         "ok": tally.ok,
@@ -220,14 +265,21 @@ async def run(args: argparse.Namespace, infra: Infra, tmp: Path) -> dict[str, ob
     )
     await conn.close()
     port = free_port()
-    proc = start_intake(infra, database_url, namespace, port, tmp / "intake.log")
+    api, relay = start_intake(infra, database_url, namespace, port, tmp / "intake.log")
+    pids = {"api": (api.pid, False), "relay": (relay.pid, False)}
+    if infra.postgres is not None:
+        postmaster = int((infra.postgres.pgdata / "postmaster.pid").read_text().split()[0])
+        pids["postgres"] = (postmaster, True)
+    if infra.kafka is not None and (kafka_pid := infra.kafka.running_pid()) is not None:
+        pids["kafka"] = (kafka_pid, False)
+    watched = Watched(pids)
     per_round = int(args.expected * (args.duration + WARMUP_SECONDS))
     raw_rounds, intake_rounds = [], []
     acked: list[str] = []
     try:
         for r in range(args.rounds):
             raw = await measure(
-                "raw", args.concurrency, args.duration, bodies(f"raw{r}{run_id}", 5_000), dsn
+                "raw", args.concurrency, args.duration, bodies(f"raw{r}{run_id}", 5_000), dsn, watched
             )
             raw_rounds.append(summary(raw, args.duration))
             print(f"round {r + 1} raw asyncpg insert+commit: {raw_rounds[-1]}", flush=True)
@@ -237,17 +289,22 @@ async def run(args: argparse.Namespace, infra: Infra, tmp: Path) -> dict[str, ob
                 args.duration,
                 bodies(f"in{r}{run_id}", per_round),
                 str(port),
-                pid=proc.pid,
+                watched,
             )
-            intake_rounds.append(summary(http, args.duration))
+            conn = await asyncpg.connect(dsn)
+            backlog = await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+            await conn.close()
+            intake_rounds.append(summary(http, args.duration, backlog))
             acked += http.acked
             print(f"round {r + 1} intake durable accepts:   {intake_rounds[-1]}", flush=True)
         conn = await asyncpg.connect(dsn)
         stored = await conn.fetchval("SELECT count(*) FROM complaints WHERE id = ANY($1::text[])", acked)
         await conn.close()
     finally:
-        proc.terminate()
-        proc.wait(timeout=60)
+        for proc in (api, relay):
+            proc.terminate()
+        for proc in (api, relay):
+            proc.wait(timeout=60)
     raw_rate = statistics.mean(r["per_s"] for r in raw_rounds)
     intake_rate = statistics.mean(r["per_s"] for r in intake_rounds)
     print(f"acknowledged {len(acked)} complaints; found in the database: {stored}")
@@ -259,15 +316,24 @@ async def run(args: argparse.Namespace, infra: Infra, tmp: Path) -> dict[str, ob
         "intake_accepts_per_s": round(intake_rate, 1),
         "raw_insert_commit_per_s": round(raw_rate, 1),
         "ratio": round(intake_rate / raw_rate, 3) if raw_rate else None,
-        "intake_server_cpu_us_per_accept": round(
-            statistics.mean(r["server_cpu_us_per_accept"] for r in intake_rounds)
-        ),
+        "intake_server_cpu_us_per_accept": mean_of(intake_rounds, "api_cpu_us_per_op"),
+        # CPU per accept of each process (per raw insert for the raw_ ones), mean over rounds.
+        **{f"intake_{name}_cpu_us_per_accept": mean_of(intake_rounds, f"{name}_cpu_us_per_op")
+           for name in (*pids, "load_generator")},
+        **{f"raw_{name}_cpu_us_per_insert": mean_of(raw_rounds, f"{name}_cpu_us_per_op")
+           for name in ("postgres", "load_generator")},
+        "outbox_backlog_at_end": intake_rounds[-1]["outbox_backlog_at_end"],
         "intake_p50_ms": intake_rounds[-1]["p50_ms"],
         "intake_p99_ms": intake_rounds[-1]["p99_ms"],
         "acknowledged_all_stored": stored == len(acked),
         "cores": os.cpu_count(),
         "load_average_1m_at_end": round(os.getloadavg()[0], 2),
     }
+
+
+def mean_of(rounds: list[dict[str, float]], key: str) -> float | None:
+    values = [r[key] for r in rounds if key in r]
+    return round(statistics.mean(values)) if values else None
 
 
 def main() -> int:

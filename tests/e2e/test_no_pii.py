@@ -133,7 +133,8 @@ def test_no_personal_data_on_kafka_or_in_logs(infra: Infra, tmp_path: Path) -> N
     assert len(ours) == 3 and all(
         "[PHONE]" in c["description"] or "[EMAIL]" in c["description"] for c in ours
     )
-    assert {p.name for p in logs} == {"intake.log", "ledger.log", "pairing.log", "notify.log"}
+    assert {p.name for p in logs} == {"intake.log", "intake-relay.log", "ledger.log", "pairing.log",
+                                      "notify.log"}
     assert len(lines) > 20 and len(records) > 10
     # The detector does see these values where they are (a control on the scan itself).
     assert {

@@ -82,9 +82,10 @@ async def test_ledger_killed_after_db_commit_before_offset_commit_applies_once(
 async def test_intake_relay_killed_after_publish_before_mark_publishes_twice_applies_once(
     stack: Stack, infra: Infra, earlier: set[str]
 ) -> None:
-    """(b) kill -9 the intake's relay between the Kafka acknowledgement and marking the row."""
+    """(b) kill -9 the intake's relay (its own process) between the Kafka acknowledgement and
+    marking the row."""
     bootstrap, topic = infra.kafka_bootstrap, complaints_topic(stack)
-    armed = arm(stack, "intake", "relay.after_publish")
+    armed = arm(stack, "intake-relay", "relay.after_publish")
     try:
         posted = await post_complaints(stack.services["intake"].url, range(200_000, 200_001), attempts=1)
         await asyncio.to_thread(armed.wait_killed, 30)
@@ -96,7 +97,7 @@ async def test_intake_relay_killed_after_publish_before_mark_publishes_twice_app
                       complaint_id)
         assert marks == [(None,)], "not marked: the row will be published again"
     finally:
-        revive(stack, "intake")
+        revive(stack, "intake-relay")
 
     copies = [r for r in await wait_for_records(
         bootstrap, topic, lambda rs: len(_by_ref(rs, "GD-00200000")) >= 2, 30, what="the second copy")

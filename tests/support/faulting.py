@@ -27,8 +27,9 @@ class Armed:
 
 
 def arm(stack: Stack, service: str, failpoint: str, nth: int = 1) -> Armed:
-    """Restart `service` so that it SIGKILLs itself the `nth` time it reaches `failpoint`."""
-    svc = stack.services[service]
+    """Restart `service` (or `<service>-relay`) so that it SIGKILLs itself the `nth` time it
+    reaches `failpoint`."""
+    svc = stack.process(service)
     offset = svc.log_path.stat().st_size if svc.log_path.exists() else 0
     stack.restart(service, extra_env={"FAILPOINTS": f"{failpoint}={nth}"})
     return Armed(svc, failpoint, offset)
@@ -36,7 +37,7 @@ def arm(stack: Stack, service: str, failpoint: str, nth: int = 1) -> Armed:
 
 def revive(stack: Stack, service: str) -> None:
     """Start the service again, without failpoints (whatever state it was left in)."""
-    svc = stack.services[service]
+    svc = stack.process(service)
     if svc.alive():
         svc.kill(signal.SIGTERM)
     svc.start()

@@ -21,17 +21,22 @@ from services.intake.domain.divisions import DivisionRegistry
 from services.intake.domain.vocabulary import Category
 
 _LOCK = sa.text("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(CAST(:keys AS bigint[])) AS k")
+# Keys first: a candidate's facts never change and are nearly always cached (this process stored
+# it), so its description, the bulk of each row, is read only when the cache misses.
 _FETCH = sa.text("""
-SELECT b.ord, c.id, c.problem_key, c.place_code, c.category, c.description, c.received_at,
-       c.subject_name, c.subject_unit
+SELECT b.ord, c.id, c.problem_key
 FROM unnest(CAST(:towns AS text[]), CAST(:categories AS text[]), CAST(:since AS timestamptz[]))
      WITH ORDINALITY AS b(town, category, since, ord)
 CROSS JOIN LATERAL (
-    SELECT * FROM complaints
+    SELECT id, problem_key FROM complaints
     WHERE town_code = b.town AND category = b.category AND received_at >= b.since
     ORDER BY received_at DESC
     LIMIT :limit
 ) AS c
+""")
+_FACTS = sa.text("""
+SELECT id, place_code, description, received_at, subject_name, subject_unit
+FROM complaints WHERE id = ANY(CAST(:ids AS text[]))
 """)
 
 
@@ -87,14 +92,19 @@ async def fetch_candidates(
         "since": [since for _, since in wanted],
         "limit": limit,
     })
-    for row in rows:
-        bucket = wanted[row.ord - 1][0]
-        facts = cache.get(row.id)
-        if facts is None:
-            facts = ReportFacts.of(
-                registry.resolve(row.place_code), bucket.category, row.description, row.received_at,
-                row.subject_name, row.subject_unit,
-            )
-            cache.put(row.id, facts)
-        found[bucket].append(Candidate(row.id, row.problem_key, facts))
+    keys = [(wanted[ord_ - 1][0], cid, problem_key) for ord_, cid, problem_key in rows]
+    missing = {cid: bucket for bucket, cid, _ in keys if cache.get(cid) is None}
+    if missing:
+        for row in await conn.execute(_FACTS, {"ids": list(missing)}):
+            cache.put(row.id, ReportFacts.of(
+                registry.resolve(row.place_code), missing[row.id].category, row.description,
+                row.received_at, row.subject_name, row.subject_unit,
+            ))
+    for bucket, cid, problem_key in keys:
+        facts = cache.get(cid)
+        if facts is None:  # more misses than the cache holds: read again, never drop a candidate
+            row = (await conn.execute(_FACTS, {"ids": [cid]})).one()
+            facts = ReportFacts.of(registry.resolve(row.place_code), bucket.category, row.description,
+                                   row.received_at, row.subject_name, row.subject_unit)
+        found[bucket].append(Candidate(cid, problem_key, facts))
     return found

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -14,9 +14,11 @@ from services.intake.domain.errors import IntakeRejected
 from services.intake.domain.vocabulary import Channel
 from services.intake.entrypoints import openapi
 from services.intake.entrypoints.accepting import (
-    IdempotencyKey,
+    ACCEPT_OPENAPI,
+    VALIDATION_ERROR_RESPONSE,
     accept,
     accepted_response,
+    admitted,
     complaint_body,
     json_body,
     rejected,
@@ -24,11 +26,10 @@ from services.intake.entrypoints.accepting import (
 from services.intake.entrypoints.complaints import ComplaintAccepted
 from services.intake.entrypoints.context import intake
 from services.intake.entrypoints.limits import gate
-from shared.http.auth import Caller
 
 router = APIRouter(tags=["channels 受理渠道"])
-Writer = Annotated[Caller, Depends(gate("complaints:write"))]
-VisitWriter = Annotated[Caller, Depends(gate("visits:write"))]
+WRITER = gate("complaints:write")
+VISIT_WRITER = gate("visits:write")
 NativeChannel = Literal["hotline_12345", "petition", "online", "inspection"]
 
 
@@ -44,15 +45,14 @@ class VisitAccepted(BaseModel):
     response_model=ComplaintAccepted,
     summary="Submit a channel's native record: 12345 work order, petition, online form, inspection "
             "finding (12345工单、信访件、网上举报、巡察移交)",
-    openapi_extra=openapi.json_body(*(m.native for m in MAPPINGS.values())),
+    openapi_extra=openapi.json_body(*(m.native for m in MAPPINGS.values())) | ACCEPT_OPENAPI,
     responses={200: {"model": ComplaintAccepted, "description": "A retry: the complaint accepted earlier"}},
 )
 async def submit_native(
     request: Request,
-    caller: Writer,
     channel: Annotated[NativeChannel, Path(description="受理渠道")],
-    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
+    caller, idempotency_key = await admitted(request, WRITER)
     body = await json_body(request, caller)
     try:
         accepted = accept_native(Channel(channel), body, intake(request).registry, now=datetime.now(UTC))
@@ -68,12 +68,12 @@ async def submit_native(
     response_model=VisitAccepted,
     tags=["visits 入户访查"],
     summary="Log a household visit and the problems it found (走访日志)",
-    openapi_extra=openapi.json_body(VisitLog),
-    responses={200: {"model": VisitAccepted, "description": "A retry: the log accepted earlier"}},
+    openapi_extra=openapi.json_body(VisitLog) | ACCEPT_OPENAPI,
+    responses={200: {"model": VisitAccepted, "description": "A retry: the log accepted earlier"},
+               **VALIDATION_ERROR_RESPONSE},
 )
-async def log_visit(
-    request: Request, caller: VisitWriter, idempotency_key: IdempotencyKey = None
-) -> JSONResponse:
+async def log_visit(request: Request) -> JSONResponse:
+    caller, idempotency_key = await admitted(request, VISIT_WRITER)
     body = await json_body(request, caller)
     try:
         accepted = accept_visit_log(body, intake(request).registry, now=datetime.now(UTC))

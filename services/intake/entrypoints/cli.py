@@ -3,11 +3,13 @@
     python -m services.intake import FILE [--dry-run] [--format jsonl|csv] [--channel C] [--caller NAME]
     python -m services.intake rotate-keys
     python -m services.intake import-divisions DIR [--prefix P]
+    python -m services.intake relay
 
 `import` stores straight into intake's database through the same group committer as the HTTP
 API (the running service's relay publishes the events); `rotate-keys` re-seals every reporter's
 contact with the current key; `import-divisions` checks a province's official division files
-and copies them where the service loads its registry from.
+and copies them where the service loads its registry from; `relay` publishes the outbox on its
+own (entrypoints/relay.py).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from services.intake.domain.division_csv import division_files, load_registry, p
 from services.intake.domain.divisions import DivisionDataError, DivisionLevel
 from services.intake.domain.protection.sealing import SealError
 from services.intake.domain.vocabulary import Channel
+from services.intake.entrypoints.relay import relay_command
 from services.intake.service_layer.bulk import FORMATS, import_rows, parse_file
 from services.intake.service_layer.group_commit import GroupCommitter
 from services.intake.service_layer.rotate import reseal_all
@@ -139,4 +142,5 @@ COMMANDS: dict[str, Callable[[ServiceSettings, list[str]], int]] = {
     "import": import_command,
     "rotate-keys": rotate_keys_command,
     "import-divisions": import_divisions_command,
+    "relay": relay_command,
 }

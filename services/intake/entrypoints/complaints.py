@@ -14,9 +14,11 @@ from services.intake.domain.errors import IntakeRejected
 from services.intake.domain.validation import validate_complaint
 from services.intake.entrypoints import openapi
 from services.intake.entrypoints.accepting import (
-    IdempotencyKey,
+    ACCEPT_OPENAPI,
+    VALIDATION_ERROR_RESPONSE,
     accept,
     accepted_response,
+    admitted,
     complaint_body,
     json_body,
     rejected,
@@ -28,7 +30,7 @@ from shared.http.auth import Caller
 from shared.http.errors import ApiError
 
 router = APIRouter(tags=["complaints 信访举报"])
-Writer = Annotated[Caller, Depends(gate("complaints:write"))]
+WRITER = gate("complaints:write")
 Reader = Annotated[Caller, Depends(gate("complaints:read"))]
 
 
@@ -60,12 +62,12 @@ class ComplaintProgress(BaseModel):
     status_code=201,
     response_model=ComplaintAccepted,
     summary="Submit a complaint in the canonical shape (提交投诉举报)",
-    openapi_extra=openapi.json_body(ComplaintIn),
-    responses={200: {"model": ComplaintAccepted, "description": "A retry: the complaint accepted earlier"}},
+    openapi_extra=openapi.json_body(ComplaintIn) | ACCEPT_OPENAPI,
+    responses={200: {"model": ComplaintAccepted, "description": "A retry: the complaint accepted earlier"},
+               **VALIDATION_ERROR_RESPONSE},
 )
-async def submit_complaint(
-    request: Request, caller: Writer, idempotency_key: IdempotencyKey = None
-) -> JSONResponse:
+async def submit_complaint(request: Request) -> JSONResponse:
+    caller, idempotency_key = await admitted(request, WRITER)
     body = await json_body(request, caller)
     try:
         complaint = validate_complaint(body, intake(request).registry, now=datetime.now(UTC))
