@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.pairing.adapters.snapshots import encode, pack, snapshot_digest, state_record
+from services.pairing.adapters.snapshots import StateEncoder, pack, snapshot_digest
 from services.pairing.adapters.tables import (
     assignments,
     escalations,
@@ -44,6 +44,8 @@ from shared.events.envelope import Envelope
 from shared.outbox.writer import stage
 
 SOURCE = "/supervision/pairing"
+# The process's one memory of encoded memberships (solves are recorded on the event loop).
+encode_state = StateEncoder()
 _NS = uuid.UUID("0f5b8a7e-3d2c-4a61-8f0e-2b9c4d7e1a53")
 
 
@@ -93,7 +95,7 @@ async def record_solve(session: AsyncSession, solved: Solved, kind: str, at: dat
             at=at).on_conflict_do_nothing(index_elements=["digest"]))
     solve_id = str(uuid.uuid4())
     a = solved.assignment
-    state, state_digest = encode(state_record(solved.inp))
+    state, state_digest = encode_state(solved.inp)
     params = policy_params(solved.policy)
     await session.execute(solves.insert().values(
         id=solve_id, kind=kind, round_id=round_id,

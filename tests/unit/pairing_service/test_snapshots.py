@@ -3,6 +3,7 @@ canonical bytes, so an audit can re-run the engine on it (no database needed her
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from datetime import date
 from fractions import Fraction
@@ -11,8 +12,10 @@ from pathlib import Path
 import pytest
 
 from services.pairing.adapters.snapshots import (
+    StateEncoder,
     assignment_from_dict,
     certificate_from_dict,
+    encode,
     input_from_records,
     officer_record,
     pack,
@@ -21,7 +24,7 @@ from services.pairing.adapters.snapshots import (
 )
 from services.pairing.domain.canonical import input_digest
 from services.pairing.domain.instances import ZHANGZHOU, load_divisions, synthetic_instance
-from services.pairing.domain.model import Officer, PairingInput, PastAssignment
+from services.pairing.domain.model import Category, Context, Officer, PairingInput, PastAssignment, Problem
 from services.pairing.domain.optimiser import Infeasible, solve_batch
 from services.pairing.domain.policy import Policy
 from services.pairing.domain.randomised import solve_randomised
@@ -96,3 +99,22 @@ def test_rounds_are_months() -> None:
     assert period_of_round(round_of_period("2026-11")) == "2026-11"
     with pytest.raises(ValueError):
         round_of_period("2025-13")
+
+
+def test_the_state_encoder_writes_the_bytes_of_the_canonical_state() -> None:
+    """StateEncoder remembers memberships it encoded; the stored state and its digest are still
+    `encode(state_record(inp))`, solve after solve, whatever the order or the characters."""
+    rng = random.Random(4)
+    encoder = StateEncoder(limit=50)
+    towns = ["350623101", "350623102", "350624100"]
+    history: list[PastAssignment] = []
+    for k in range(6):
+        history += [PastAssignment(rng.choice(["O-1", "O_2", "官员3", "O\\4", 'O"5']), f"p-{k}-{i}",
+                                   rng.choice(towns), 300 + rng.randint(0, 3)) for i in range(20)]
+        rng.shuffle(history)
+        inp = PairingInput(officers=(), problems=(Problem(f"P{k}", towns[k % 3], Category.OTHER),),
+                           context=Context(date(2025, 3, 1 + k), 302), history=tuple(history),
+                           open_cases=(("O-1", 2), ("官员3", 1)))
+        assert encoder(inp) == encode(state_record(inp))
+    empty = PairingInput(officers=(), problems=(), context=Context(date(2025, 3, 1), 302))
+    assert encoder(empty) == encode(state_record(empty))
