@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 
 import chinese_calendar
 
@@ -34,6 +35,9 @@ def china_date(moment: datetime) -> date:
     return moment.astimezone(CHINA_TZ).date()
 
 
+# The calendar is fixed for the process's life and the days asked about cluster around today;
+# chinese-calendar's own lookup (with its validation) is what routing a notice spends most on.
+@lru_cache(maxsize=4096)
 def _is_workday(day: date) -> tuple[bool, bool]:
     """(is a working day, was it a guess)."""
     try:

@@ -1,26 +1,29 @@
-"""Turn a domain event into the notifications it calls for, in the consumer's transaction.
+"""Turn domain events into the notifications they call for, in the consumer's transaction.
 
-The consumer has already recorded the event as processed in this transaction; here we remember
-reporters (ComplaintReceived), load what routing needs (preferences, subscriptions, the
-reporters of a closed problem), route with the domain, and insert one row per notification
-with "on conflict do nothing" on its key: however often an event arrives, each
-(event, recipient, channel) exists once. Query-code notices (匿名举报人) are delivered by
-being stored, so they are written delivered here and never reach a sender.
+The consumer hands over every new event of a fetch at once (it has already recorded them as
+processed in this transaction). For the whole fetch we remember reporters (ComplaintReceived),
+load what routing needs (the reporters of closed problems, preferences, subscriptions) with one
+query each, route every event with the domain, and insert all its notifications with one
+statement, "on conflict do nothing" on the key: however often an event arrives, each
+(event, recipient, channel) exists once. The statement count per fetch is fixed, so the cost per
+event falls as fetches grow. Query-code notices (匿名举报人) are delivered by being stored, so
+they are written delivered here and never reach a sender.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notify.adapters import directory
-from services.notify.adapters.deliveries import new_row
+from services.notify.adapters import directory, reporter_refs
+from services.notify.adapters.kept_notices import keep
+from services.notify.adapters.notification_writes import insert_new
 from services.notify.adapters.subscription_store import SubscriptionStore
-from services.notify.adapters.tables import notices, notifications, reporters
 from services.notify.domain.delivery import Delivery, Transition
 from services.notify.domain.notification import Channel, EventRef, Notification
 from services.notify.domain.retry import RetryPolicy, SendResult
@@ -30,16 +33,35 @@ from services.notify.domain.subscriptions import Subscription
 from services.notify.domain.templates import render
 from services.notify.service_layer.default_webhook import default_subscription
 from services.notify.settings import NotifySettings
+from shared.consumer import in_trace_of
 from shared.events.catalog import ComplaintReceived, Payload, ProblemStatusChanged
 from shared.events.envelope import Envelope
-from shared.outbox.writer import stage
+from shared.outbox.writer import stage_many
 
+log = logging.getLogger(__name__)
 SOURCE = "/supervision/notify"
 QUERY_CODE_STORE = "query-code-store"
-ANONYMOUS = "anonymous"
 _SUBSCRIPTIONS = "notify.active_subscriptions"
-# One statement, run with a parameter set per row: compiled once, not once per event.
-_INSERT_NEW = pg_insert(notifications).on_conflict_do_nothing().returning(notifications.c.key)
+
+
+@dataclass(frozen=True, slots=True)
+class _Event:
+    envelope: Envelope
+    payload: Payload
+    ref: EventRef
+    at: datetime  # when it was planned: creation time of its rows, in event order
+
+
+def _closed_complaints(payload: Payload) -> tuple[str, ...]:
+    """Complaints whose reporters a result notice goes to (a problem closed)."""
+    if isinstance(payload, ProblemStatusChanged) and payload.to_status == "closed":
+        return tuple(payload.complaint_ids)
+    return ()
+
+
+def _reporters_of(known: Mapping[str, Reporter], payload: Payload) -> dict[str, Reporter]:
+    """Only the event's own complaints: routing reads an empty list as "all it was given"."""
+    return {cid: known[cid] for cid in _closed_complaints(payload) if cid in known}
 
 
 class Planner:
@@ -50,26 +72,35 @@ class Planner:
         self.quiet_hours = settings.quiet_hours
 
     async def on_event(self, session: AsyncSession, env: Envelope, payload: Payload) -> None:
-        now = datetime.now(UTC)
-        event = EventRef.of(env)
-        if isinstance(payload, ComplaintReceived):
-            await _remember_reporter(session, payload, now)
-        known = await _reporters_of_closure(session, payload)
-        people = recipients_of(payload, known)
-        planned = route(
-            event,
-            payload,
-            subscriptions=await self._subscriptions(session, event, payload),
-            preferences=await directory.preferences(session, people, self.quiet_hours),
-            reporters=known,
-        )
-        await self._store(session, planned, now)
+        await self.on_events(session, [(env, payload)])
 
-    async def _subscriptions(
-        self, session: AsyncSession, event: EventRef, payload: Payload
-    ) -> list[Subscription]:
-        if status_change_of(event, payload) is None:
-            return []  # not a status change: no calling system sees it, no need to load them
+    async def on_events(self, session: AsyncSession, fetched: Sequence[tuple[Envelope, Payload]]) -> None:
+        """Plan every event of a fetch, in order, in the caller's transaction."""
+        events = [_Event(env, payload, EventRef.of(env), datetime.now(UTC)) for env, payload in fetched]
+        if not events:
+            return
+        # Reporters first: a closure later in the same fetch finds the complaint received before it.
+        await reporter_refs.remember(session, [
+            (e.payload, e.at) for e in events if isinstance(e.payload, ComplaintReceived)])
+        closed = {cid for e in events for cid in _closed_complaints(e.payload)}
+        known = await reporter_refs.of_complaints(session, closed)
+        reporters = [_reporters_of(known, e.payload) for e in events]
+        people = [recipients_of(e.payload, r) for e, r in zip(events, reporters, strict=True)]
+        preferences = await directory.preferences(session, {p for ps in people for p in ps}, self.quiet_hours)
+        subscriptions = await self._subscriptions(session, events)
+        planned = [
+            (e, route(e.ref, e.payload, subscriptions=subscriptions, preferences=preferences, reporters=r))
+            for e, r in zip(events, reporters, strict=True)
+        ]
+        await self._store(session, planned)
+        for e in events:
+            with in_trace_of(e.envelope):
+                log.info("event handled", extra={"consumer": "notify", "event_type": e.envelope.type,
+                                                  "event_id": e.envelope.id, "subject": e.envelope.subject})
+
+    async def _subscriptions(self, session: AsyncSession, events: Sequence[_Event]) -> list[Subscription]:
+        if all(status_change_of(e.ref, e.payload) is None for e in events):
+            return []  # no status change: no calling system sees any of them, no need to load them
         # Read once per transaction (the consumer applies a whole fetch in one): the batch is
         # routed against one view of the subscriptions, as if read at the batch's start.
         subs: list[Subscription] | None = session.info.get(_SUBSCRIPTIONS)
@@ -77,54 +108,38 @@ class Planner:
             subs = session.info[_SUBSCRIPTIONS] = await self.store.active(session)
         return [*subs, self.default] if self.default else subs
 
-    async def _store(self, session: AsyncSession, planned: Sequence[Notification], now: datetime) -> None:
-        if not planned:
+    async def _store(
+        self, session: AsyncSession, planned: Sequence[tuple[_Event, Sequence[Notification]]]
+    ) -> None:
+        rows: list[tuple[Notification, Delivery, datetime]] = []
+        stored: dict[str, tuple[_Event, Notification, Transition]] = {}
+        for event, notifications in planned:
+            for n in notifications:
+                delivery = Delivery.new(n, event.at)
+                if n.channel is Channel.QUERY_CODE:
+                    accepted = SendResult.accepted(QUERY_CODE_STORE)
+                    started = delivery.start_attempt(event.at)
+                    transition = started.record(accepted, 1, event.at, self.policy, 0.0)
+                    stored[n.key] = (event, n, transition)
+                    delivery = transition.delivery
+                rows.append((n, delivery, event.at))
+        inserted = await insert_new(session, rows)
+        # Only what this transaction inserted: a notice and its event exist once per key.
+        kept = [(e, n, t) for key, (e, n, t) in stored.items() if key in inserted]
+        if not kept:
             return
-        deliveries: dict[str, Delivery] = {}
-        stored: dict[str, Transition] = {}
-        for n in planned:
-            delivery = Delivery.new(n, now)
-            if n.channel is Channel.QUERY_CODE:
-                accepted = SendResult.accepted(QUERY_CODE_STORE)
-                stored[n.key] = delivery.start_attempt(now).record(accepted, 1, now, self.policy, 0.0)
-                delivery = stored[n.key].delivery
-            deliveries[n.key] = delivery
-        rows = [new_row(n, deliveries[n.key], now) for n in planned]
-        inserted = set((await session.scalars(_INSERT_NEW, rows)).all())
-        for n in planned:
-            transition = stored.get(n.key)
-            if transition is not None and n.key in inserted:
-                await _keep_notice(session, n, now)
-                for event in transition.events:
-                    await stage(session, event, SOURCE)
+        await keep(session, [_notice(n, e.at) for e, n, _ in kept])
+        by_event: dict[str, tuple[Envelope, list[Payload]]] = {}
+        for e, _, t in kept:
+            by_event.setdefault(e.envelope.id, (e.envelope, []))[1].extend(t.events)
+        for envelope, payloads in by_event.values():
+            with in_trace_of(envelope):  # the delivered event continues the trace of its cause
+                await stage_many(session, payloads, SOURCE)
 
 
-async def _remember_reporter(session: AsyncSession, complaint: ComplaintReceived, now: datetime) -> None:
-    """Only the opaque ref and the mode: the result notice needs to know whom, and how."""
-    await session.execute(
-        pg_insert(reporters)
-        .values(complaint_id=complaint.complaint_id, reporter_ref=complaint.reporter_ref,
-                mode=complaint.reporter_mode, recorded_at=now)
-        .on_conflict_do_nothing()
-    )
-
-
-async def _reporters_of_closure(session: AsyncSession, payload: Payload) -> dict[str, Reporter]:
-    if not isinstance(payload, ProblemStatusChanged) or payload.to_status != "closed":
-        return {}
-    rows = (await session.execute(
-        sa.select(reporters).where(reporters.c.complaint_id.in_(payload.complaint_ids))
-    )).all()
-    return {r.complaint_id: Reporter(ref=r.reporter_ref, anonymous=r.mode == ANONYMOUS) for r in rows}
-
-
-async def _keep_notice(session: AsyncSession, n: Notification, now: datetime) -> None:
+def _notice(n: Notification, now: datetime) -> dict[str, Any]:
     rendered = render(n.template_id, Channel.QUERY_CODE, n.variables)
-    await session.execute(
-        pg_insert(notices)
-        .values(key=n.key, reporter_ref=n.recipient.ref, complaint_id=n.variables.get("complaint_id"),
-                template_id=n.template_id, title=rendered.subject or "", body=rendered.body,
-                due_by=n.due_by, created_at=now)
-        .on_conflict_do_nothing()
-    )
+    return {"key": n.key, "reporter_ref": n.recipient.ref, "complaint_id": n.variables.get("complaint_id"),
+            "template_id": n.template_id, "title": rendered.subject or "", "body": rendered.body,
+            "due_by": n.due_by, "created_at": now}
 
