@@ -15,7 +15,7 @@ from services.notify.adapters.tables import contacts, dead_letters, notification
 from services.notify.domain.delivery import InvalidTransition
 from services.notify.domain.notification import Channel, RecipientKind
 from services.notify.domain.quiet_hours import QuietHours
-from services.notify.service_layer.sender import WAKEUP_CHANNEL
+from services.notify.service_layer.sender import wakeup_channel
 from shared.http.errors import ApiError
 
 
@@ -80,5 +80,5 @@ async def requeue(sessions: async_sessionmaker[AsyncSession], key: str) -> dict[
             .where(dead_letters.c.notification_key == key, dead_letters.c.requeued_at.is_(None))
             .values(requeued_at=now)
         )
-        await session.execute(sa.select(sa.func.pg_notify(WAKEUP_CHANNEL, "")))
+        await session.execute(sa.select(sa.func.pg_notify(wakeup_channel(Channel(row["channel"])), "")))
     return {**dict(row), **values}

@@ -3,9 +3,14 @@
 Per channel, one loop claims due rows (`FOR UPDATE SKIP LOCKED`, so several senders share the
 work) and stores `sending` with a lease *before* any provider hears of them; the sends then
 run concurrently (up to SENDER_CONCURRENCY per channel, so a slow SMS gateway never holds up
-webhooks) and each batch's outcomes are recorded in one transaction through the domain's
-`Delivery.record`, which also yields the NotificationDelivered / NotificationFailed events and
-the dead letter (staged in the same transaction).
+webhooks) and their outcomes are recorded through the domain's `Delivery.record`, which also
+yields the NotificationDelivered / NotificationFailed events and the dead letter (staged in the
+same transaction). Outcomes are group-committed: whatever finished while the previous write ran
+goes in the next transaction, with a fixed number of statements for all of it.
+
+A loop sleeps on its channel's wake-up (the insert trigger NOTIFYs `notifications_due_<channel>`
+when the planner's transaction commits rows due now), so a planned webhook is picked up at once;
+the poll only finds retries and rows that waited out quiet hours.
 
 Sent once across crashes: if this process dies after a provider accepted and before the
 outcome was written (failpoint `sender.after_provider_accept`), the row stays `sending` until
@@ -30,44 +35,62 @@ from prometheus_client import CollectorRegistry, Counter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.notify.adapters.deliveries import delivery_of, notification_of, state_values
+from services.notify.adapters.notification_writes import update_if_ours, update_states
 from services.notify.adapters.providers.base import Provider
 from services.notify.adapters.providers.compose import compose
 from services.notify.adapters.tables import dead_letters, notifications
-from services.notify.domain.delivery import DeliveryStatus, InvalidTransition, NotDue
+from services.notify.domain.delivery import Delivery, DeliveryStatus, InvalidTransition, NotDue, Transition
 from services.notify.domain.notification import Channel, Notification
 from services.notify.domain.retry import RetryPolicy, SendResult
 from services.notify.domain.templates import TemplateError
 from services.notify.service_layer.addresses import AddressBook, Resolved
+from services.notify.service_layer.group_commit import GroupCommit
 from services.notify.service_layer.plan import SOURCE
 from services.notify.settings import NotifySettings
-from shared.events.catalog import NotificationDelivered, NotificationFailed
 from shared.faults import failpoint
 from shared.outbox.writer import stage_many
 from shared.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
-WAKEUP_CHANNEL = "notifications_due"  # NOTIFYed by the insert trigger (migration 0001)
-_BY_KEY = notifications.c.key == sa.bindparam("b_key")
+WAKEUP_CHANNEL = "notifications_due"
+
+
+def wakeup_channel(channel: Channel) -> str:
+    """What the insert trigger (migration 0002) NOTIFYs when `channel` has new rows due."""
+    return f"{WAKEUP_CHANNEL}_{channel.value}"
 
 
 @dataclass(frozen=True, slots=True)
 class Claimed:
     notification: Notification
-    attempt: int
+    started: Delivery  # the row as the claim stored it: `sending`, this attempt, this lease
     address: Resolved | None = None  # None: resolved at send time (reporters, through intake)
 
     @property
     def key(self) -> str:
         return self.notification.key
 
+    @property
+    def attempt(self) -> int:
+        return self.started.attempts
+
+
+Outcome = tuple[Claimed, SendResult]
+
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def _update_states(session: AsyncSession, updates: list[dict[str, Any]]) -> None:
-    if updates:
-        await session.execute(notifications.update().where(_BY_KEY), updates)
+def _letter(transition: Transition, delivery: Delivery) -> dict[str, Any] | None:
+    letter = transition.dead_letter
+    if letter is None:
+        return None
+    return {
+        "notification_key": letter.key, "channel": letter.channel.value,
+        "recipient_kind": delivery.recipient_kind.value, "template_id": delivery.template_id,
+        "reason": letter.reason, "attempts": letter.attempts, "failed_at": letter.failed_at,
+    }
 
 
 class _Lane:
@@ -126,14 +149,24 @@ class Sender:
         self.lease = timedelta(seconds=settings.sender_lease_seconds)
         self.sends = Counter("notify_sends", "Provider answers per channel", ["channel", "outcome"],
                              registry=registry) if registry is not None else None
+        self.recorder: GroupCommit[Outcome] = GroupCommit(self.record)
 
     async def run(self, stop: asyncio.Event) -> None:
         await asyncio.gather(*(self._channel_loop(channel, stop) for channel in self.providers))
 
+    def _capacity(self, channel: Channel) -> int:
+        if channel is Channel.WEBHOOK:
+            # No more webhooks in flight than the client has connections: the rest would queue
+            # inside httpcore, whose pool matches every queued request against every connection
+            # whenever one changes (CPU quadratic in the backlog), while their leases run down.
+            # Left in the table, they are claimed as connections free up.
+            return min(self.settings.sender_concurrency, self.settings.webhook_max_connections)
+        return self.settings.sender_concurrency
+
     async def _channel_loop(self, channel: Channel, stop: asyncio.Event) -> None:
-        lane = _Lane(self.settings.sender_concurrency)
+        lane = _Lane(self._capacity(channel))
         poll = self.settings.sender_poll_seconds
-        async with Wakeup(self.settings.asyncpg_dsn, WAKEUP_CHANNEL, poll) as wake:
+        async with Wakeup(self.settings.asyncpg_dsn, wakeup_channel(channel), poll) as wake:
             try:
                 while not stop.is_set():
                     room = lane.room()
@@ -176,14 +209,14 @@ class Sender:
                     sending = delivery.status is DeliveryStatus.SENDING
                     waiting = delivery if sending else delivery.postpone(now)
                     values = {**state_values(waiting, now), "wake_at": not_due.due_at}
-                    updates.append({"b_key": row["key"], **values})
+                    updates.append({"key": row["key"], **values})
                     continue
                 except InvalidTransition:
-                    updates.append({"b_key": row["key"], **state_values(delivery, now)})  # final: unschedule
+                    updates.append({"key": row["key"], **state_values(delivery, now)})  # final: unschedule
                     continue
-                updates.append({"b_key": row["key"], **state_values(started, now)})
-                claimed.append(Claimed(notification_of(row), started.attempts))
-            await _update_states(session, updates)
+                updates.append({"key": row["key"], **state_values(started, now)})
+                claimed.append(Claimed(notification_of(row), started))
+            await update_states(session, updates)
             known = await self.addresses.prefetch(session, [c.notification for c in claimed], now)
         return [replace(c, address=known.get(c.key)) for c in claimed], len(rows)
 
@@ -193,7 +226,7 @@ class Sender:
             if result.outcome.succeeded:
                 failpoint("sender.after_provider_accept")
         try:
-            await self.record(list(zip(batch, results, strict=True)))
+            await self.recorder.submit(list(zip(batch, results, strict=True)))
         except Exception:
             # Not recorded: the leases run out and the attempts are taken over; the providers
             # answer "duplicate" for what they already accepted.
@@ -221,41 +254,54 @@ class Sender:
             self.sends.labels(n.channel.value, result.outcome.value).inc()
         return result
 
-    async def record(self, outcomes: Sequence[tuple[Claimed, SendResult]]) -> None:
-        """Apply each provider answer to its attempt, with events and dead letters, in one transaction."""
+    async def record(self, outcomes: Sequence[Outcome]) -> None:
+        """Apply each provider answer to its attempt, with events and dead letters, in one transaction.
+
+        Normally the row is still what the claim stored, so the answer is applied to that and
+        written with one guarded statement for the whole batch; rows changed meanwhile (a lease
+        ran out and the attempt was taken over) are read under lock and decided on what they hold.
+        """
         now = _now()
+        outcomes = sorted(outcomes, key=lambda o: o[0].key)  # one lock order for every sender
         async with self.sessions() as session, session.begin():
-            rows = {
-                r["key"]: r for r in (await session.execute(
-                    sa.select(notifications)
-                    .where(notifications.c.key.in_([c.key for c, _ in outcomes]))
-                    .order_by(notifications.c.key)  # one lock order for every sender
-                    .with_for_update()
-                )).mappings()
-            }
-            updates: list[dict[str, Any]] = []
-            letters: list[dict[str, Any]] = []
-            events: list[NotificationDelivered | NotificationFailed] = []
-            for claimed, result in outcomes:
-                row = rows.get(claimed.key)
-                if row is None:
-                    continue
-                delivery = delivery_of(row)
-                try:
-                    transition = delivery.record(result, claimed.attempt, now, self.policy, random.random())
-                except InvalidTransition:
-                    log.warning("outcome of an unknown attempt ignored", extra={"key": claimed.key})
-                    continue
-                if transition.delivery != delivery:
-                    updates.append({"b_key": claimed.key, **state_values(transition.delivery, now)})
-                events.extend(transition.events)
-                if (letter := transition.dead_letter) is not None:
-                    letters.append({
-                        "notification_key": letter.key, "channel": letter.channel.value,
-                        "recipient_kind": delivery.recipient_kind.value, "template_id": delivery.template_id,
-                        "reason": letter.reason, "attempts": letter.attempts, "failed_at": letter.failed_at,
-                    })
-            await _update_states(session, updates)
+            decided = [(c, c.started.record(r, c.attempt, now, self.policy, random.random()))
+                       for c, r in outcomes]
+            ours = await update_if_ours(session, [(c.started, t.delivery) for c, t in decided], now)
+            applied = [(c.started, t) for c, t in decided if c.key in ours]
+            others = [(c, r) for c, r in outcomes if c.key not in ours]
+            if others:
+                applied += await self._record_on_rows(session, others, now)
+            events = [e for _, t in applied for e in t.events]
+            letters = [letter for d, t in applied if (letter := _letter(t, d)) is not None]
             await stage_many(session, events, SOURCE)
             if letters:
                 await session.execute(dead_letters.insert(), letters)
+
+    async def _record_on_rows(
+        self, session: AsyncSession, outcomes: Sequence[Outcome], now: datetime
+    ) -> list[tuple[Delivery, Transition]]:
+        rows = {
+            r["key"]: r for r in (await session.execute(
+                sa.select(notifications)
+                .where(notifications.c.key.in_([c.key for c, _ in outcomes]))
+                .order_by(notifications.c.key)
+                .with_for_update()
+            )).mappings()
+        }
+        updates: list[dict[str, Any]] = []
+        applied: list[tuple[Delivery, Transition]] = []
+        for claimed, result in outcomes:
+            row = rows.get(claimed.key)
+            if row is None:
+                continue
+            delivery = delivery_of(row)
+            try:
+                transition = delivery.record(result, claimed.attempt, now, self.policy, random.random())
+            except InvalidTransition:
+                log.warning("outcome of an unknown attempt ignored", extra={"key": claimed.key})
+                continue
+            if transition.delivery != delivery:
+                updates.append({"key": claimed.key, **state_values(transition.delivery, now)})
+            applied.append((delivery, transition))
+        await update_states(session, updates)
+        return applied
