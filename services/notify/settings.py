@@ -76,6 +76,10 @@ class NotifySettings(ServiceSettings):
     # Per-provider rate limits (限流): sends per second and burst.
     # At most this many webhook requests in flight (a courtesy to receivers; the rest queue).
     webhook_max_connections: int = Field(default=64, ge=1, le=1000)
+    # Connections kept open between webhooks. Few on purpose: httpcore checks every pooled
+    # connection on each request, so a pool left full of idle connections by a burst costs more
+    # CPU per request than the occasional new connection a burst has to open.
+    webhook_keepalive_connections: int = Field(default=8, ge=1, le=1000)
     webhook_rate_per_second: float = Field(default=1000.0, gt=0)
     webhook_burst: int = Field(default=1000, ge=1)
     sms_rate_per_second: float = Field(default=50.0, gt=0)

@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
 from services.notify.adapters.providers.compose import compose
+from services.notify.adapters.providers.lean_http import LeanTransport
 from services.notify.adapters.providers.webhook import WebhookProvider, generate_signing_secret
 from services.notify.domain.retry import SendOutcome
 from tests.integration.notify_providers.helpers import SECRET, webhook_notification
 from tests.integration.notify_providers.servers import FarSide
 
 NEW_SECRET = "whsec_new_secret_for_rotation_0123"
+TRANSPORTS = ["httpcore", "lean"]
+
+
+def _client(transport: str, timeout: httpx.Timeout) -> httpx.AsyncClient:
+    if transport == "lean":
+        return httpx.AsyncClient(timeout=timeout, transport=LeanTransport())
+    return httpx.AsyncClient(timeout=timeout)
+
+
+@pytest.fixture(params=TRANSPORTS)
+async def client(request: pytest.FixtureRequest) -> AsyncIterator[httpx.AsyncClient]:
+    """Every test against both transports: httpx's own and the lean one notify sends webhooks with."""
+    async with _client(request.param, httpx.Timeout(5.0, connect=2.0)) as http:
+        yield http
 
 
 @pytest.mark.asyncio
@@ -171,7 +188,8 @@ async def test_nobody_listening_is_transient(client: httpx.AsyncClient) -> None:
 
 
 @pytest.mark.asyncio
-async def test_a_slow_receiver_is_a_transient_timeout(far: FarSide) -> None:
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_slow_receiver_is_a_transient_timeout(far: FarSide, transport: str) -> None:
     import socket
 
     # A listener that accepts and never answers.
@@ -179,7 +197,7 @@ async def test_a_slow_receiver_is_a_transient_timeout(far: FarSide) -> None:
         silent.bind(("127.0.0.1", 0))
         silent.listen()
         url = f"http://127.0.0.1:{silent.getsockname()[1]}/hooks/a"
-        async with httpx.AsyncClient(timeout=httpx.Timeout(0.3)) as quick:
+        async with _client(transport, httpx.Timeout(0.3)) as quick:
             result = await WebhookProvider(quick).send(
                 compose(webhook_notification(), 1, to=url, signing_secrets=[SECRET])
             )
@@ -193,3 +211,49 @@ async def test_bad_endpoint_is_permanent(client: httpx.AsyncClient) -> None:
         compose(webhook_notification(), 1, to="gopher://127.0.0.1/x", signing_secrets=[SECRET])
     )
     assert result.outcome is SendOutcome.PERMANENT
+
+
+@pytest.mark.asyncio
+async def test_the_lean_transport_keeps_the_connection_alive(far: FarSide) -> None:
+    far.receiver.secrets["a"] = [SECRET]
+    transport = LeanTransport()
+    async with httpx.AsyncClient(timeout=5.0, transport=transport) as http:
+        provider = WebhookProvider(http)
+        for attempt in (1, 2, 3):  # a body of its own each time: the receiver refuses replays
+            result = await provider.send(
+                compose(webhook_notification(), attempt, to=f"{far.url}/hooks/a", signing_secrets=[SECRET]))
+            assert result.outcome.succeeded
+            assert sum(len(idle) for idle in transport.idle.values()) == 1  # one connection, reused
+
+
+@pytest.mark.asyncio
+async def test_the_lean_transport_survives_a_receiver_closing_idle_connections() -> None:
+    """A receiver that closes each connection after one reply, without saying so: the next
+    webhook goes out on a new connection instead of failing on the dead one."""
+    connections = 0
+
+    async def answer_once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                      if line.lower().startswith(b"content-length"))
+        await reader.readexactly(length)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer_once, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with httpx.AsyncClient(timeout=5.0, transport=LeanTransport()) as http:
+            provider = WebhookProvider(http)
+            for _ in range(3):
+                url = f"http://127.0.0.1:{port}/hooks/a"
+                result = await provider.send(
+                    compose(webhook_notification(), 1, to=url, signing_secrets=[SECRET]))
+                assert result.outcome is SendOutcome.ACCEPTED
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert connections == 3

@@ -22,11 +22,28 @@ from services.notify.domain.signing import sign
 
 USER_AGENT = "zhangzhou-supervision-notify/1"
 SECRET_PREFIX = "whsec_"
+# A reply body up to this size is read (and dropped) so the connection goes back to the pool:
+# httpx closes a connection whose response was not read to its end, and a new TCP connection
+# per webhook costs more CPU than the request itself. A larger body is not worth the memory.
+KEEP_ALIVE_BODY_LIMIT = 64 * 1024
 
 
 def generate_signing_secret() -> str:
     """A fresh secret for a subscription (256 bits), shown to the calling system once."""
     return SECRET_PREFIX + secrets.token_urlsafe(32)
+
+
+async def _read_small_body(response: httpx.Response) -> None:
+    """Read the reply to its end if it is small; the answer is already known, so a failure here
+    only costs the connection."""
+    try:
+        read = 0
+        async for chunk in response.aiter_raw():
+            read += len(chunk)
+            if read > KEEP_ALIVE_BODY_LIMIT:
+                return
+    except httpx.HTTPError:
+        return
 
 
 def _utc_now() -> datetime:
@@ -62,6 +79,7 @@ class WebhookProvider:
                 status = response.status_code
                 replayed = response.headers.get("Idempotent-Replayed", "").lower() == "true"
                 retry_after = response.headers.get("Retry-After")
+                await _read_small_body(response)
         except httpx.TimeoutException as exc:
             return SendResult.transient(f"timeout: {type(exc).__name__}")
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
