@@ -199,7 +199,10 @@ class Stack:
             self.services[name] = svc
             svc.start()
             if name in SEPARATE_RELAYS:
-                relay = ServiceProcess(name, self.ports[name], self.service_env(name),
+                # At INFO whatever the services run at: its readiness is a log line, and it logs
+                # little else (start, stop, failures).
+                relay_env = {**self.service_env(name), "LOG_LEVEL": "INFO"}
+                relay = ServiceProcess(name, self.ports[name], relay_env,
                                        self.run_dir / "logs" / f"{name}-relay.log", command="relay",
                                        ready_line=RELAY_READY_LINE)
                 self.relays[name] = relay
