@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -148,17 +149,21 @@ async def drive(intake: str, rate: float, duration: float, run: str) -> tuple[di
         bodies.append(json.dumps(complaint(i, village=village, category=category, external_ref=f"{run}-{i}"),
                                  ensure_ascii=False).encode())
 
+    refusals: Counter[int | str] = Counter()
+
     async def one(body: bytes) -> None:
         nonlocal errors
         try:
             status, payload = await asyncio.wait_for(conns.post(body), 30)
-        except (OSError, asyncio.IncompleteReadError, TimeoutError):
+        except (OSError, asyncio.IncompleteReadError, TimeoutError) as exc:
             errors += 1  # intake could not take it in time: counted, not fatal to the run
+            refusals[type(exc).__name__] += 1
             return
         if status == 201:
             acked[json.loads(payload)["complaint_id"]] = time.time()
         else:
             errors += 1
+            refusals[status] += 1
 
     start = time.perf_counter()
     tasks = []
@@ -170,7 +175,7 @@ async def drive(intake: str, rate: float, duration: float, run: str) -> tuple[di
     await asyncio.gather(*tasks)
     conns.close()
     if errors:
-        print(f"{errors} complaints were refused", file=sys.stderr)
+        print(f"{errors} complaints were refused: {dict(refusals)}", file=sys.stderr)
     return acked, errors
 
 
@@ -205,6 +210,7 @@ def main() -> int:
         ) as (stack, sink):
             seed_roomy_officers(stack.services["pairing"].url)
             pids = {n: s.proc.pid for n, s in stack.services.items() if s.proc}
+            pids |= {f"{n}-relay": s.proc.pid for n, s in stack.relays.items() if s.proc}
             spies = profile(pids, args.duration, args.profile) if args.profile else []
             assert sink.proc is not None
             pids |= {"webhook_sink": sink.proc.pid, "load_generator": os.getpid()}

@@ -12,7 +12,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from shared.consumer import Handler, IdempotentConsumer
+from shared.consumer import BatchHandler, Handler, IdempotentConsumer
 from shared.events.catalog import Place, VisitLogged
 from shared.events.envelope import Envelope
 from shared.kafka import make_consumer, make_producer
@@ -56,11 +56,12 @@ class RunningConsumer:
 async def start_consumer(
     bootstrap: str, db: KitDatabase, name: str, group: str, topics: list[str],
     handlers: Mapping[str, Handler], max_retries: int = 3, retry_backoff_ms: int = 20,
-    client_id: str = "kit-test",
+    client_id: str = "kit-test", batch_handler: BatchHandler | None = None,
 ) -> RunningConsumer:
     kafka = make_consumer(bootstrap, group, client_id)
     consumer = IdempotentConsumer(name, kafka, db.sessions, handlers, "/supervision/kit-consumer",
-                                  max_retries=max_retries, retry_backoff_ms=retry_backoff_ms)
+                                  max_retries=max_retries, retry_backoff_ms=retry_backoff_ms,
+                                  batch_handler=batch_handler)
     kafka.subscribe(topics, listener=consumer.listener)
     await kafka.start()
     stop = asyncio.Event()

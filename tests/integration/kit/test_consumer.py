@@ -8,14 +8,14 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 import pytest
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer, TopicPartition
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.consumer import Handler
+from shared.consumer import Delivery, Handler
 from shared.events.catalog import ComplaintReceived, VisitLogged
 from shared.events.envelope import Envelope
 from shared.outbox.schema import consumer_positions, processed_events
@@ -208,6 +208,48 @@ async def test_a_handler_that_always_fails_is_parked_after_bounded_retries(
     assert [header(r, "dlq_code") for r in dlq] == ["handler_failed"]
     assert "always fails on poison" in (header(dlq[0], "dlq_reason") or "")
     assert header(dlq[0], "ce_subject") == "vpoisoned"
+
+
+async def test_a_batch_handler_gets_each_new_event_once_in_order_and_a_poison_is_parked(
+    kit_db: KitDatabase, visits_topic: str, bootstrap: str, producer: AIOKafkaProducer
+) -> None:
+    """`batch_handler`: every new event of a fetch in one call, duplicates already left out; a
+    batch that fails is retried record by record (batches of one), the poison parked."""
+    key = b"one-partition"  # one partition: the order the handler sees is the order sent
+    envs = [visit_envelope(n) for n in range(20)]
+    for env in envs[:10]:
+        await send(producer, visits_topic, env, key=key)
+    await send(producer, visits_topic, envs[3], key=key)  # a republished copy: skipped
+    await send(producer, visits_topic, visit_envelope("poisoned", officer_id="poison"), key=key)
+    for env in envs[10:]:
+        await send(producer, visits_topic, env, key=key)
+    calls: Counter[str] = Counter()
+    sizes: list[int] = []
+    each = recorder("batch", calls)
+
+    async def batch(session: AsyncSession, deliveries: Sequence[Delivery]) -> None:
+        sizes.append(len(deliveries))
+        for env, payload in deliveries:
+            await each(session, env, payload)
+
+    name = unique("kit")
+    running = await start_consumer(bootstrap, kit_db, name, name, [visits_topic],
+                                   {VisitLogged.TYPE: each}, batch_handler=batch)
+    relay = await start_relay(bootstrap, kit_db)
+    try:
+        await eventually(has(kit_db, lambda rows: len(rows) >= 20), 30, what="20 effects")
+        dlq = await wait_for_records(bootstrap, visits_topic + ".dlq", lambda rs: len(rs) >= 1, 20,
+                                     what="the dead letter")
+        await asyncio.sleep(0.5)
+    finally:
+        await relay.close()
+        await running.close()
+
+    assert await applied(kit_db) == [f"v{n}" for n in range(20)]
+    assert calls["vpoisoned"] == 1 + 3 and max(c for v, c in calls.items() if v != "vpoisoned") <= 2
+    assert [header(r, "ce_subject") for r in dlq] == ["vpoisoned"]
+    assert max(sizes) > 1, "the fetch reached the handler as a batch"
+    assert running.consumer.stats.skipped_duplicates >= 1
 
 
 async def test_a_restarted_consumer_resumes_from_its_stored_position(
