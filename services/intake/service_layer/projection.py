@@ -48,6 +48,8 @@ LABELS = {
     Stage.RATED: "已评价",
 }
 NOTE_STAGES = frozenset({Stage.CLOSED, Stage.REOPENED})
+# Built once, the row passed as parameters (a `.values(...)` statement is traversed anew per call).
+_INSERT_ENTRY = progress_entries.insert()
 
 
 def stage_of(action: str, to_status: str) -> Stage | None:
@@ -90,8 +92,8 @@ async def on_status_changed(session: AsyncSession, env: Envelope, payload: Paylo
     if stage is None or await _last_stage(session, p.problem_key) is stage:
         return
     note = p.reason if stage in NOTE_STAGES else None
-    await session.execute(progress_entries.insert().values(
-        problem_key=p.problem_key, complaint_id=None, stage=stage.value, note=note, at=p.at))
+    await session.execute(_INSERT_ENTRY, {"problem_key": p.problem_key, "complaint_id": None,
+                                          "stage": stage.value, "note": note, "at": p.at})
 
 
 async def on_report_attached(session: AsyncSession, env: Envelope, payload: Payload) -> None:

@@ -37,6 +37,14 @@ from shared.outbox.writer import payload_rows, stage_rows
 
 _NS = uuid.UUID("6f1c2a5e-6c1b-4d8e-9b1e-7a3f0d2c9e41")
 
+# Built once, values passed as parameters: a statement built with `.values(**row)` is traversed
+# for its cache key on every call, which cost more than twice the execution (~435 vs 170 µs of
+# CPU for a wide row), and every command writes one of these rows.
+_INSERT_PROBLEM = problems.insert()
+_UPDATE_PROBLEM = problems.update().where(problems.c.id == sa.bindparam("target_id"))
+_INSERT_CASE = class_cases.insert()
+_UPDATE_CASE = class_cases.update().where(class_cases.c.id == sa.bindparam("target_id"))
+
 
 class NotFound(LedgerError):
     """No such problem, class-of-case item or theme (HTTP 404)."""
@@ -132,10 +140,9 @@ async def commit_problem(
     await jr.store(session, entries)
     values = problem_values(p, meta, entries[-1].seq, entries[-1].item.at)
     if loaded.journal_seq == 0:
-        await session.execute(problems.insert().values(**values))
+        await session.execute(_INSERT_PROBLEM, values)
     else:
-        await session.execute(problems.update().where(problems.c.id == p.problem_id)
-                              .values(**values))
+        await session.execute(_UPDATE_PROBLEM, {**values, "target_id": p.problem_id})
     linked = [r for r in loaded.records if isinstance(r, ComplaintLinked)]
     if linked:
         await session.execute(reports.insert(), [report_values(r) for r in linked])
@@ -203,10 +210,9 @@ async def commit_case(session: AsyncSession, loaded: LoadedCase, *, command_id: 
     opened_at = loaded.opened_at or entries[0].item.at
     values = class_values(case, entries[-1].seq, opened_at, entries[-1].item.at)
     if loaded.journal_seq == 0:
-        await session.execute(class_cases.insert().values(**values))
+        await session.execute(_INSERT_CASE, values)
     else:
-        await session.execute(class_cases.update().where(class_cases.c.id == case.case_id)
-                              .values(**values))
+        await session.execute(_UPDATE_CASE, {**values, "target_id": case.case_id})
     await _stage_all(session, class_contracts(loaded.before, entries))
     loaded.journal_seq, loaded.before, loaded.opened_at = entries[-1].seq, None, opened_at
     case.new_events.clear()
