@@ -47,6 +47,8 @@ SOURCE = "/supervision/pairing"
 # The process's one memory of encoded memberships (solves are recorded on the event loop).
 encode_state = StateEncoder()
 _NS = uuid.UUID("0f5b8a7e-3d2c-4a61-8f0e-2b9c4d7e1a53")
+# Built once, the row passed as parameters: `.values(...)` is traversed for its cache key per call.
+_INSERT_SOLVE = solves.insert()
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ async def record_solve(session: AsyncSession, solved: Solved, kind: str, at: dat
     a = solved.assignment
     state, state_digest = encode_state(solved.inp)
     params = policy_params(solved.policy)
-    await session.execute(solves.insert().values(
+    await session.execute(_INSERT_SOLVE, dict(
         id=solve_id, kind=kind, round_id=round_id,
         input_digest=snapshot_digest(registry.digest, state_digest, params), registry_digest=registry.digest,
         state=state, policy=params,
