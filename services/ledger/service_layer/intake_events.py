@@ -49,6 +49,10 @@ from shared.events.envelope import Envelope
 
 log = logging.getLogger(__name__)
 
+# Built once (a statement built per call is traversed for its cache key every time).
+_LOCK_KEY = sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(sa.bindparam("key", type_=sa.Text))))
+_REPORTED = sa.select(reports.c.problem_id).where(reports.c.complaint_id == sa.bindparam("complaint_id"))
+
 NAMED_MODES = frozenset({"named", "confidential"})  # 实名 / 保密: a known reporter gets notices
 TITLE_CHARS = 60
 MAX_MERGE_HOPS = 10
@@ -156,10 +160,8 @@ class IntakeInputs:
         assert isinstance(payload, ComplaintReceived)
         c = payload
         # Complaints of one problem come on different partitions: one at a time per key.
-        await session.execute(sa.select(sa.func.pg_advisory_xact_lock(
-            sa.func.hashtext(c.problem_key))))
-        if await session.scalar(sa.select(reports.c.problem_id)
-                                .where(reports.c.complaint_id == c.complaint_id)):
+        await session.execute(_LOCK_KEY, {"key": c.problem_key})
+        if await session.scalar(_REPORTED, {"complaint_id": c.complaint_id}):
             return
         actor = f"intake:{c.channel}"
         named = c.reporter_mode in NAMED_MODES

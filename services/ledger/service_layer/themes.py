@@ -34,11 +34,16 @@ def _areas_of(problem: Problem) -> list[str]:
     return [finest[:n] for n in (2, 4, 6, 9, 12) if n <= len(finest)]
 
 
+# Built once: every registration asks (a statement built per call is traversed for its cache key).
+_THEMES_OF = sa.select(themes).where(
+    themes.c.area_code.in_(sa.bindparam("areas", expanding=True)),
+    themes.c.year == sa.bindparam("year"), themes.c.quarter == sa.bindparam("quarter"))
+
+
 async def themes_for(session: AsyncSession, problem: Problem) -> list[Theme]:
     day = problem.registered_on
-    rows = (await session.execute(sa.select(themes).where(
-        themes.c.area_code.in_(_areas_of(problem)), themes.c.year == day.year,
-        themes.c.quarter == (day.month - 1) // 3 + 1))).all()
+    rows = (await session.execute(_THEMES_OF, {
+        "areas": _areas_of(problem), "year": day.year, "quarter": (day.month - 1) // 3 + 1})).all()
     return [theme_of(r) for r in rows]
 
 
