@@ -36,7 +36,7 @@ from services.notify.settings import NotifySettings
 from shared.consumer import in_trace_of
 from shared.events.catalog import ComplaintReceived, Payload, ProblemStatusChanged
 from shared.events.envelope import Envelope
-from shared.outbox.writer import stage_many
+from shared.outbox.writer import payload_rows, stage_rows
 
 log = logging.getLogger(__name__)
 SOURCE = "/supervision/notify"
@@ -132,9 +132,11 @@ class Planner:
         by_event: dict[str, tuple[Envelope, list[Payload]]] = {}
         for e, _, t in kept:
             by_event.setdefault(e.envelope.id, (e.envelope, []))[1].extend(t.events)
+        outbox_rows: list[dict[str, object]] = []
         for envelope, payloads in by_event.values():
             with in_trace_of(envelope):  # the delivered event continues the trace of its cause
-                await stage_many(session, payloads, SOURCE)
+                outbox_rows.extend(payload_rows(payloads, SOURCE))
+        await stage_rows(session, outbox_rows)  # all of the fetch's in one statement
 
 
 def _notice(n: Notification, now: datetime) -> dict[str, Any]:
