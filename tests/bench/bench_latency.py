@@ -6,14 +6,14 @@ Starts its own Kafka and PostgreSQL (or uses KAFKA_BOOTSTRAP_SERVERS / POSTGRES_
 services as processes and a webhook sink; sends complaints open-loop at `rate` per second (each
 send scheduled on the clock, not after the previous reply, so a slow system cannot slow the load
 down), and measures from the moment intake acknowledged the complaint to the moment the sink
-received the "assigned" status webhook that names it. Prints figures and a final JSON line.
+received the "assigned" status webhook that names it. A 5-second warm-up at the same rate
+comes first and is not measured. Prints figures and a final JSON line.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import csv
 import json
 import os
@@ -38,6 +38,7 @@ from deploy.local.stack import Infra  # noqa: E402
 from shared.settings import demo_callers  # noqa: E402
 from tests.support.stacks import ADMIN, HOTLINE, complaint, running_stack  # noqa: E402
 
+WARMUP_SECONDS = 5.0
 CATEGORIES = ("sanzi", "bidding", "conduct", "benefits", "ecology", "livelihood", "other")
 # Measure new problems, each one assigned a team: one complaint per (village, category), so intake
 # does not merge them as reports of one problem (重复举报归并), for up to 2,135 x 7 complaints.
@@ -147,14 +148,15 @@ class Connections:
             writer.close()
 
 
-async def drive(intake: str, rate: float, duration: float, run: str) -> tuple[dict[str, float], int]:
+async def drive(intake: str, rate: float, duration: float, run: str, first: int = 0
+                ) -> tuple[dict[str, float], int]:
     acked: dict[str, float] = {}
     errors = 0
     total = int(rate * duration)
     url = httpx.URL(intake)
     conns = Connections(url.host, url.port or 80, HOTLINE["Authorization"].split()[1])
     bodies = []
-    for i in range(total):
+    for i in range(first, first + total):
         village, category = place_of(i)
         bodies.append(json.dumps(complaint(i, village=village, category=category, external_ref=f"{run}-{i}"),
                                  ensure_ascii=False).encode())
@@ -187,6 +189,24 @@ async def drive(intake: str, rate: float, duration: float, run: str) -> tuple[di
     if errors:
         print(f"{errors} complaints were refused: {dict(refusals)}", file=sys.stderr)
     return acked, errors
+
+
+def collect(path: Path, acked: dict[str, float], seen: int, deadline: float
+            ) -> tuple[dict[str, float], int]:
+    """Latencies of `acked` from the sink's file, read from byte `seen` on, until every one has
+    arrived or `deadline`; returns them and how far the file was read."""
+    latencies: dict[str, float] = {}
+    while time.monotonic() < deadline and len(latencies) < len(acked):
+        if path.exists():
+            with path.open("rb") as fh:
+                fh.seek(seen)
+                chunk = fh.read()
+            complete = chunk[: chunk.rfind(b"\n") + 1]
+            seen += len(complete)
+            for line in complete.splitlines():
+                match(json.loads(line), acked, latencies)
+        time.sleep(0.2)
+    return latencies, seen
 
 
 def match(delivery: dict[str, object], acked: dict[str, float], latencies: dict[str, float]) -> None:
@@ -230,23 +250,15 @@ def main() -> int:
             pids |= {"kafka": kafka_pid} if kafka_pid else {}
             postmaster = (int((infra.postgres.pgdata / "postmaster.pid").read_text().split()[0])
                           if infra.postgres is not None else None)
+            # Warm-up, not measured: consumers joined, caches filled, connections open, as in service.
+            warm, _ = asyncio.run(drive(stack.services["intake"].url, args.rate, WARMUP_SECONDS, run + "w",
+                                        first=int(args.rate * args.duration)))
+            _, seen = collect(sink.path, warm, 0, time.monotonic() + 60)
             cpu_before, machine_before = cpu_of(pids), machine_busy_seconds()
             if postmaster:
                 cpu_before["postgres"] = postgres_cpu(postmaster)
             acked, refused = asyncio.run(drive(stack.services["intake"].url, args.rate, args.duration, run))
-            deadline = time.monotonic() + 60
-            latencies: dict[str, float] = {}
-            seen = 0  # bytes of the sink's file read so far: each pass reads only what is new
-            while time.monotonic() < deadline and len(latencies) < len(acked):
-                with sink.path.open("rb") if sink.path.exists() else contextlib.nullcontext() as fh:
-                    if fh is not None:
-                        fh.seek(seen)
-                        chunk = fh.read()
-                        complete = chunk[: chunk.rfind(b"\n") + 1]
-                        seen += len(complete)
-                        for line in complete.splitlines():
-                            match(json.loads(line), acked, latencies)
-                time.sleep(0.2)
+            latencies, _ = collect(sink.path, acked, seen, time.monotonic() + 60)
             cpu_after, machine_after = cpu_of(pids), machine_busy_seconds()
             if postmaster:
                 cpu_after["postgres"] = postgres_cpu(postmaster)
@@ -265,6 +277,10 @@ def main() -> int:
         "p50_ms": round(statistics.median(values), 1) if values else None,
         "p99_ms": round(percentile(values, 0.99), 1) if values else None,
         "max_ms": round(max(values), 1) if values else None,
+        # The five slowest, by their place in the order intake acknowledged them: a stall at the
+        # start (consumers joining) reads differently from one in the middle.
+        "slowest": sorted(([rank, round(latencies[c], 1)] for rank, c in enumerate(acked) if c in latencies),
+                          key=lambda x: -x[1])[:5],
         # CPU each service spent from the first complaint until the last webhook (or the wait's
         # end), per acknowledged complaint: where the machine's two cores go.
         "cpu_ms_per_complaint": {
