@@ -1,6 +1,6 @@
 """Complaint accepted → webhook delivered, through all four services, at a steady rate.
 
-    python tests/bench/bench_latency.py [--rate 50] [--duration 60]
+    python tests/bench/bench_latency.py [--rate 100] [--duration 60]
 
 Starts its own Kafka and PostgreSQL (or uses KAFKA_BOOTSTRAP_SERVERS / POSTGRES_URL), the four
 services as processes and a webhook sink; sends complaints open-loop at `rate` per second (each
@@ -223,7 +223,7 @@ def match(delivery: dict[str, object], acked: dict[str, float], latencies: dict[
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rate", type=float, default=50)
+    parser.add_argument("--rate", type=float, default=100)  # the issue's steady rate
     parser.add_argument("--duration", type=float, default=60)
     parser.add_argument("--profile", type=Path, help="write py-spy collapsed stacks per service here")
     args = parser.parse_args()
