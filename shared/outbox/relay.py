@@ -30,6 +30,22 @@ log = logging.getLogger(__name__)
 # Any constant works as long as every relay of the same database uses the same one.
 RELAY_LOCK_KEY = 0x0B0C5E1A
 
+# Built once: each batch runs these three, and at low rates a batch is one event per hop (a
+# statement built per call is traversed for its cache key every time).
+_LEAD = sa.select(sa.func.pg_try_advisory_xact_lock(RELAY_LOCK_KEY))
+_CLAIM = (
+    sa.select(outbox.c.id, outbox.c.topic, outbox.c.aggregate_id, outbox.c.value, outbox.c.headers)
+    .where(outbox.c.published_at.is_(None))
+    .order_by(outbox.c.id)
+    .limit(sa.bindparam("batch", type_=sa.Integer))
+    .with_for_update(skip_locked=True)
+)
+_MARK = (
+    outbox.update()
+    .where(outbox.c.id.in_(sa.bindparam("ids", expanding=True)))
+    .values(published_at=sa.func.now())
+)
+
 
 @dataclass
 class RelayStats:
@@ -58,19 +74,10 @@ class OutboxRelay:
     async def publish_batch(self) -> int:
         """Publish one batch; returns how many rows were published (0 when idle or not leader)."""
         async with self.engine.begin() as conn:
-            leader = await conn.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(RELAY_LOCK_KEY)))
+            leader = await conn.scalar(_LEAD)
             if not leader:
                 return 0
-            rows = (
-                await conn.execute(
-                    sa.select(outbox.c.id, outbox.c.topic, outbox.c.aggregate_id, outbox.c.value,
-                              outbox.c.headers)
-                    .where(outbox.c.published_at.is_(None))
-                    .order_by(outbox.c.id)
-                    .limit(self.batch_size)
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
+            rows = (await conn.execute(_CLAIM, {"batch": self.batch_size})).all()
             if not rows:
                 return 0
             sends = []
@@ -85,11 +92,7 @@ class OutboxRelay:
             # Every send must be acknowledged by all in-sync replicas before any row is marked.
             await asyncio.gather(*sends)
             failpoint("relay.after_publish")
-            await conn.execute(
-                outbox.update()
-                .where(outbox.c.id.in_([r.id for r in rows]))
-                .values(published_at=sa.func.now())
-            )
+            await conn.execute(_MARK, {"ids": [r.id for r in rows]})
         self.stats.published += len(rows)
         self.stats.batches += 1
         self.stats.last_publish_monotonic = time.monotonic()
