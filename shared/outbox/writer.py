@@ -50,17 +50,22 @@ async def stage_many(
 ) -> list[Envelope]:
     """Several events in one executemany: a consumer that emits many events per batch pays one
     statement, not one per event. `event_ids` (parallel to `payloads`) pins ids where given."""
+    envelopes = _envelopes(payloads, source, event_ids)
+    await stage_rows(session, [_payload_row(p, env) for p, env in zip(payloads, envelopes, strict=True)])
+    return envelopes
+
+
+def _envelopes(payloads: Sequence[Payload], source: str,
+               event_ids: Sequence[str | None] | None) -> list[Envelope]:
     ids = list(event_ids) if event_ids is not None else [None] * len(payloads)
     if len(ids) != len(payloads):
         raise ValueError("event_ids must be parallel to payloads")
-    envelopes = [envelope_for(p, source, i) for p, i in zip(payloads, ids, strict=True)]
-    rows = [
-        _row(env.type, p.TOPIC.aggregate, p.TOPIC.name, env.subject, env.id, env.value(), env.headers())
-        for p, env in zip(payloads, envelopes, strict=True)
-    ]
-    if rows:
-        await session.execute(outbox.insert(), rows)
-    return envelopes
+    return [envelope_for(p, source, i) for p, i in zip(payloads, ids, strict=True)]
+
+
+def _payload_row(payload: Payload, env: Envelope) -> dict[str, object]:
+    return _row(env.type, payload.TOPIC.aggregate, payload.TOPIC.name, env.subject, env.id, env.value(),
+                env.headers())
 
 
 def _row(
@@ -95,15 +100,8 @@ def raw_rows(events: Sequence[RawEvent]) -> list[dict[str, object]]:
 def payload_rows(payloads: Sequence[Payload], source: str,
                  event_ids: Sequence[str | None] | None = None) -> list[dict[str, object]]:
     """Outbox rows for contract events, to be inserted with others in one statement."""
-    ids = list(event_ids) if event_ids is not None else [None] * len(payloads)
-    if len(ids) != len(payloads):
-        raise ValueError("event_ids must be parallel to payloads")
-    rows = []
-    for p, i in zip(payloads, ids, strict=True):
-        env = envelope_for(p, source, i)
-        rows.append(_row(env.type, p.TOPIC.aggregate, p.TOPIC.name, env.subject, env.id, env.value(),
-                         env.headers()))
-    return rows
+    envelopes = _envelopes(payloads, source, event_ids)
+    return [_payload_row(p, env) for p, env in zip(payloads, envelopes, strict=True)]
 
 
 async def stage_rows(session: AsyncSession | AsyncConnection, rows: Sequence[dict[str, object]]) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.intake.adapters.unnest import Col, UnnestInsert
 from shared.events.catalog import Payload
-from shared.outbox.writer import envelope_for
+from shared.outbox.writer import payload_rows
 from shared.tracing import current_traceparent
 
 _INSERT = UnnestInsert("outbox", [
@@ -25,21 +25,14 @@ _INSERT = UnnestInsert("outbox", [
 
 
 def outbox_row(payload: Payload, source: str, traceparent: str | None) -> dict[str, Any]:
-    """The row for one event, in the trace of the request that caused it."""
+    """The kit's row for one event, in the trace of the request that caused it; headers as JSON
+    text, which the unnest insert casts to jsonb."""
     token = current_traceparent.set(traceparent)
     try:
-        env = envelope_for(payload, source)
+        row = payload_rows([payload], source)[0]
     finally:
         current_traceparent.reset(token)
-    return {
-        "event_id": env.id,
-        "event_type": env.type,
-        "aggregate_type": payload.TOPIC.aggregate,
-        "aggregate_id": env.subject,
-        "topic": payload.TOPIC.name,
-        "value": env.value(),
-        "headers": json.dumps([[k, v.decode("utf-8", "backslashreplace")] for k, v in env.headers()]),
-    }
+    return {**row, "headers": json.dumps(row["headers"])}
 
 
 async def stage_rows(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
