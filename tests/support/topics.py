@@ -116,3 +116,16 @@ async def committed_offsets(
                 for t, count in partitions.items() for p in range(count)}
     finally:
         await consumer.stop()
+
+
+async def consumed_all(bootstrap: str, topics: Iterable[str], stored: dict[tuple[str, int], int]) -> bool:
+    """Every record now on `topics` lies behind the consumer's stored positions (`stored`, by
+    topic and partition): what a test needs before it says a redelivered event changed nothing."""
+    counts = await describe_partitions(bootstrap, topics)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        ends = await consumer.end_offsets([TopicPartition(t, p) for t, n in counts.items() for p in range(n)])
+    finally:
+        await consumer.stop()
+    return all(stored.get((tp.topic, tp.partition), 0) >= end for tp, end in ends.items())

@@ -32,6 +32,9 @@ ROUTED = (
 )
 
 
+INPUT_TOPICS = [COMPLAINTS, PROBLEMS, ASSIGNMENTS, CLASS_CASES]
+
+
 def consumer_specs(planner: Planner) -> list[ConsumerSpec]:
     routed = frozenset(event.TYPE for event in ROUTED)
 
@@ -43,7 +46,7 @@ def consumer_specs(planner: Planner) -> list[ConsumerSpec]:
     return [
         ConsumerSpec(
             name="notify",
-            topics=[COMPLAINTS, PROBLEMS, ASSIGNMENTS, CLASS_CASES],
+            topics=INPUT_TOPICS,
             # Named for the topic documentation (deploy/compose/introspect.py, AsyncAPI).
             handlers={event.TYPE: planner.on_event for event in ROUTED},
             batch=plan_fetch,

@@ -46,7 +46,7 @@ from shared.kafka import ensure_topics
 from shared.migrations import upgrade
 from shared.outbox.writer import envelope_for
 from tests.support.kitdb import drop_database
-from tests.support.topics import delete_topics
+from tests.support.topics import consumed_all, delete_topics
 
 ADMIN = {"Authorization": "Bearer demo-admin-token"}
 OFFICER = {"Authorization": "Bearer demo-officer-token"}
@@ -110,6 +110,14 @@ class Ledger:
         assert r.status_code == expect, f"{path}: {r.status_code} {r.text}"
         out: dict[str, Any] = r.json()
         return out
+
+    async def consumed_all(self) -> bool:
+        """The ledger's consumer has applied every record now on its input topics."""
+        from services.ledger.entrypoints.consumers import INPUT_TOPICS
+
+        stored = {(r.topic, r.partition): r.next_offset for r in await self.rows(
+            "SELECT topic, partition, next_offset FROM consumer_positions WHERE consumer = 'ledger'")}
+        return await consumed_all(self.bootstrap, [t.name for t in INPUT_TOPICS], stored)
 
     async def outbox(self, type_suffix: str, subject: str | None = None) -> list[dict[str, Any]]:
         """Contract events staged for other services (what the relay publishes), oldest first."""

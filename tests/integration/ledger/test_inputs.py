@@ -64,6 +64,7 @@ async def test_a_complaint_opens_a_problem_and_a_second_one_joins_it(
     assert opened["complaint_ids"] == [first.complaint_id] and opened["report_count"] == 1
 
     await send(producer, second, first)  # the first again: a replayed input changes nothing
+    await eventually(ledger.consumed_all, what="the second report and the replay, both applied")
     joined = await eventually(lambda: _report_count(ledger, pid, 2), what="the second report")
     assert joined["priority"] == 2 and joined["complaint_ids"] == [first.complaint_id,
                                                                    second.complaint_id]
@@ -155,8 +156,8 @@ async def test_visit_logs_count_in_the_statistics(ledger: Ledger, producer: AIOK
                                                    ) -> None:
     logs = [visit("350624102209", date(2025, 5, d), n) for d, n in ((6, 12), (7, 30))]
     await send(producer, *logs, logs[0])
-    await eventually(lambda: ledger.scalar(
-        "SELECT count(*) = 2 FROM visits WHERE town_code = '350624102'"), what="the visit logs")
+    await eventually(ledger.consumed_all, what="the logs and the replay, all applied")
+    assert await ledger.scalar("SELECT count(*) FROM visits WHERE town_code = '350624102'") == 2
     r = await ledger.http.get("/statistics/350624102", params={"period": "2025Q2"},
                               headers=ADMIN)
     assert r.status_code == 200, r.text

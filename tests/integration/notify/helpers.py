@@ -20,7 +20,7 @@ from shared.events.envelope import Envelope
 from shared.events.topics import NOTIFICATIONS
 from shared.outbox.writer import envelope_for
 from tests.integration.notify.far import Far
-from tests.support.topics import read_all
+from tests.support.topics import consumed_all, read_all
 
 ADMIN = {"Authorization": "Bearer demo-admin-token"}
 HOTLINE = {"Authorization": "Bearer demo-hotline-token"}
@@ -103,6 +103,14 @@ class Notify:
                 headers = {k: bytes(v).decode() for k, v in record.headers}
                 out.append({"type": headers["ce_type"], **data})
         return out
+
+    async def consumed_all(self) -> bool:
+        """Notify's consumer has applied every record now on its input topics."""
+        from services.notify.entrypoints.consumers import INPUT_TOPICS
+
+        stored = {(t, p): o for t, p, o in self.query(
+            "SELECT topic, partition, next_offset FROM consumer_positions WHERE consumer = 'notify'")}
+        return await consumed_all(self.bootstrap, [t.name for t in INPUT_TOPICS], stored)
 
     def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         conninfo = self.database_url.replace("postgresql+asyncpg://", "postgresql://", 1)

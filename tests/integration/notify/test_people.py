@@ -62,6 +62,7 @@ async def test_officers_are_texted_through_the_gateway_once(notify: Notify) -> N
     env = await notify.publish(payload, PAIRING)
     await notify.publish(payload, PAIRING, event_id=env.id)  # Kafka redelivers the same event
 
+    await eventually(notify.consumed_all, "the event and its redelivery, both applied")
     (n,) = await notify.settled(env, 1)
     assert (n["status"], n["channel"], n["recipient_ref"], n["template_id"]) == (
         "delivered", "sms", officer, "officer.team_assigned")
