@@ -89,7 +89,8 @@ class NotifySettings(ServiceSettings):
 
     # Quiet hours (免打扰, China time) for non-urgent SMS to anyone who did not choose their own,
     # "HH:MM-HH:MM" or "off".
-    default_quiet_hours: str = Field(default="22:00-08:00", pattern=r"^(off|\d{2}:\d{2}-\d{2}:\d{2})$")
+    default_quiet_hours: str = Field(
+        default="22:00-08:00", pattern=r"^(off|[0-9]{2}:[0-9]{2}-[0-9]{2}:[0-9]{2})$")
 
     # Intake holds reporters' contact details; notify asks for them at send time.
     intake_url: str = "http://127.0.0.1:8001"

@@ -192,6 +192,9 @@ def parse_jsonl(
         except ValueError as exc:
             yield rows.failed(line_no, [FieldError("$", ErrorCode.BAD_JSON, f"非法 JSON: {exc}")])
             continue
+        except RecursionError:
+            yield rows.failed(line_no, [FieldError("$", ErrorCode.BAD_JSON, "JSON 嵌套过深")])
+            continue
         try:
             complaints, visit = _accept_row(data, channel, registry, now)
         except IntakeRejected as exc:

@@ -7,6 +7,7 @@ it carries the resolved place, the 提级 routing decision and a definite `recei
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -62,7 +63,19 @@ def _no_numbers(raw: Any) -> Any:
     return raw
 
 
-Timestamp = Annotated[AwareDatetime, BeforeValidator(_no_numbers)]
+# Years a report can be about or be received in. Beyond them a time is a typing error, and near
+# datetime's own ends converting it to China time overflows (a 500 instead of a field error).
+EARLIEST_YEAR, LATEST_YEAR = 1949, 2199
+
+
+def _plausible_year(moment: datetime) -> datetime:
+    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+        raise PydanticCustomError(
+            ErrorCode.OUT_OF_RANGE.value, f"时间须在 {EARLIEST_YEAR}–{LATEST_YEAR} 年之间")
+    return moment
+
+
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_no_numbers), AfterValidator(_plausible_year)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 DescriptionText = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_DESCRIPTION_CHARS)

@@ -76,9 +76,12 @@ async def json_body(request: Request, caller: Caller) -> Any:
     raw = await read_body(request, caller.config.max_body_bytes)
     try:
         body = json.loads(raw)
+        errors = unstorable(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(400, "bad_json", f"the body is not JSON: {exc}") from None
-    if errors := unstorable(body):
+    except RecursionError:  # nesting no complaint has, deep enough to exhaust the parser's stack
+        raise ApiError(400, "bad_json", "the body nests too deeply") from None
+    if errors:
         raise rejected(IntakeRejected(errors))
     return body
 

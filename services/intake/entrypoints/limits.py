@@ -73,7 +73,7 @@ def too_large(limit: int) -> ApiError:
 
 def check_declared_size(request: Request, limit: int) -> None:
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise too_large(limit)
 
 

@@ -148,7 +148,8 @@ async def create_request(
     except ApiError as exc:
         raise _from_api_error(exc) from None
     fields = [(k, v) for k, v in items if k != "api_key"]  # never stored, never fingerprinted
-    if errors := unstorable(dict(fields)):
+    # Every pair, not dict(fields): a repeated key's earlier value is the one the parser may keep.
+    if errors := [e for k, v in fields for e in unstorable({k: v})]:
         raise from_field_errors(errors, {})
     complaint = parse_post_request(fields, ctx.registry, now=datetime.now(UTC))
     try:

@@ -73,7 +73,11 @@ class SigningSecret:
 
 def check_endpoint(url: str, *, allow_http: bool = False) -> None:
     """Refuse endpoints we should not post to; plain http only where explicitly allowed."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - parsed here so a bad port is refused now, not at the first post
+    except ValueError as exc:  # an unbalanced bracket, a port out of range, an unnormalisable host
+        raise SubscriptionError(f"endpoint is not a valid URL: {exc}") from None
     allowed = {"https", "http"} if allow_http else {"https"}
     if parts.scheme not in allowed:
         raise SubscriptionError(f"endpoint scheme must be one of {sorted(allowed)}")

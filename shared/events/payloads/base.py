@@ -25,11 +25,11 @@ class Place(BaseModel):
     """A real statistical division (统计用区划代码): village optional, town and county always."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    village_code: str | None = Field(default=None, pattern=r"^\d{12}$")
+    village_code: str | None = Field(default=None, pattern=r"^[0-9]{12}$")
     village_name: str | None = None
-    town_code: str = Field(pattern=r"^\d{9}$")
+    town_code: str = Field(pattern=r"^[0-9]{9}$")
     town_name: str
-    county_code: str = Field(pattern=r"^\d{6}$")
+    county_code: str = Field(pattern=r"^[0-9]{6}$")
     county_name: str
 
 

@@ -20,7 +20,7 @@ class TeamMember(BaseModel):
     unit: str | None = None
     # The member's chance of being drawn for this team, a reduced fraction "n/d" ("1/1" in exact
     # mode; at most q in randomised mode). Optional: added after v1 was first published.
-    probability: str | None = Field(default=None, pattern=r"^\d+/\d+$")
+    probability: str | None = Field(default=None, pattern=r"^[0-9]+/[0-9]+$")
 
 
 class TeamAssigned(Payload):
@@ -39,7 +39,7 @@ class TeamAssigned(Payload):
     replaces_assignment_id: str | None = None
     at: datetime
     # Randomised mode: the cap on any officer's chance ("n/d"). Optional, added after v1.
-    q: str | None = Field(default=None, pattern=r"^\d+/\d+$")
+    q: str | None = Field(default=None, pattern=r"^[0-9]+/[0-9]+$")
 
     def subject(self) -> str:
         return self.problem_id

@@ -146,3 +146,10 @@ def test_bad_endpoints(url: str) -> None:
 def test_plain_http_only_when_allowed() -> None:
     check_endpoint("https://12345.zhangzhou.example/hooks")
     check_endpoint("http://127.0.0.1:8080/hooks", allow_http=True)
+
+
+@pytest.mark.parametrize("url", ["https://[::1", "https://a]b/", "https://exa\uff03mple.com/",
+                                 "https://h:99999/"])
+def test_an_endpoint_the_url_parser_refuses_is_a_subscription_error_not_a_crash(url: str) -> None:
+    with pytest.raises(SubscriptionError):
+        check_endpoint(url)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..complaint import Complaint
+from ..complaint import EARLIEST_YEAR, LATEST_YEAR, Complaint
 from ..divisions import DivisionRegistry, Place
 from ..errors import IntakeRejected
 from ..protection.redaction import redact
@@ -291,6 +291,8 @@ def _date(params: Mapping[str, str], name: str) -> datetime | None:
         raise _bad(f"{name}: 须为 W3C 日期时间,如 2024-05-01T00:00:00+08:00") from None
     if moment.tzinfo is None:
         raise _bad(f"{name}: 须带时区")
+    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:  # also keeps the window arithmetic in range
+        raise _bad(f"{name}: 须在 {EARLIEST_YEAR}–{LATEST_YEAR} 年之间")
     return moment
 
 

@@ -17,7 +17,7 @@ from .deps import Actor, Ctx, Reader, reading, transaction
 from .schemas import AdoptMeasureIn, ClassReviewIn, DetectIn, NoteIn
 
 router = APIRouter(prefix="/class-cases", tags=["class of case 类案促改"])
-CaseId = Annotated[str, Path(pattern=r"^class:\d{6}:[a-z0-9_-]{1,40}:\d{4}-\d{2}-\d{2}$")]
+CaseId = Annotated[str, Path(pattern=r"^class:[0-9]{6}:[a-z0-9_-]{1,40}:[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
 FIELDS = ("id", "rule_id", "county_code", "label", "category", "status", "period_start",
           "period_end", "members", "village_count", "town_count", "opened_at", "updated_at",
           "version")
@@ -39,7 +39,7 @@ async def _view(session: Any, case_id: str) -> dict[str, Any]:
 
 @router.get("", summary="Class-of-case items of a county")
 async def list_cases(request: Request, _: Reader,
-                     county_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+                     county_code: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
                      status: Annotated[str | None, Query(pattern=r"^[a-z_]{1,20}$")] = None,
                      ) -> dict[str, Any]:
     query = sa.select(*[class_cases.c[k] for k in FIELDS]).order_by(class_cases.c.opened_at)

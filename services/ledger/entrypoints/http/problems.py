@@ -35,13 +35,13 @@ async def get_problem(problem_id: ProblemId, request: Request, _: Reader, ctx: C
 async def list_problems(
     request: Request,
     _: Reader,
-    town_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
-    county_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    town_code: Annotated[str | None, Query(pattern=r"^[0-9]{9}$")] = None,
+    county_code: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
     status: Annotated[str | None, Query(pattern=r"^[a-z_]{1,20}$")] = None,
     category: Category | None = None,
     tag: Annotated[str | None, Query(pattern=r"^[\w:.\-]{1,40}$")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
     query = sa.select(problems).order_by(problems.c.registered_at, problems.c.id)
     if town_code:

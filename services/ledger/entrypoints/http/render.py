@@ -12,7 +12,7 @@ from pydantic import TypeAdapter
 
 from services.ledger.domain.period import Period
 
-PERIOD_PATTERN = r"^\d{4}(-?Q[1-4]|-(0[1-9]|1[0-2]))?$"
+PERIOD_PATTERN = r"^[0-9]{4}(-?Q[1-4]|-(0[1-9]|1[0-2]))?$"
 
 
 _ADAPTERS: dict[type, TypeAdapter[Any]] = {}

@@ -16,7 +16,7 @@ from .deps import Ctx, Reader, reading
 from .render import PERIOD_PATTERN, download, jsonable, parse_period
 
 router = APIRouter(tags=["reports 清单·对账单·成绩单·统计"])
-AreaCode = Annotated[str, Path(pattern=r"^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12})$")]
+AreaCode = Annotated[str, Path(pattern=r"^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12})$")]
 PeriodQuery = Annotated[str, Query(pattern=PERIOD_PATTERN,
                                    description="2025 (year), 2025Q3 (quarter) or 2025-07 (month)")]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -24,7 +24,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @router.get("/towns/{town_code}/list", summary="一镇一清单: a town's items, most overdue first")
 async def town_list(
-    town_code: Annotated[str, Path(pattern=r"^\d{9}$")], request: Request, _: Reader, ctx: Ctx,
+    town_code: Annotated[str, Path(pattern=r"^[0-9]{9}$")], request: Request, _: Reader, ctx: Ctx,
     today: date | None = None, include_closed: bool = False, category: Category | None = None,
     tag: Annotated[str | None, Query(pattern=r"^[\w:.\-]{1,40}$")] = None,
 ) -> dict[str, Any]:

@@ -32,8 +32,8 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
 Amount = Annotated[Decimal, Field(ge=0, le=Decimal("1e12"), max_digits=15, decimal_places=2)]
-TownCode = Annotated[str, StringConstraints(pattern=r"^\d{9}$")]
-AreaCode = Annotated[str, StringConstraints(pattern=r"^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12})$")]
+TownCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{9}$")]
+AreaCode = Annotated[str, StringConstraints(pattern=r"^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12})$")]
 
 
 class Body(BaseModel):
@@ -48,7 +48,7 @@ class RegisterIn(Body):
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     category: Category
     source: Literal["special_campaign", "inspection", "household_visit"]
-    place_code: Annotated[str, StringConstraints(pattern=r"^\d{9}(\d{3})?$")]
+    place_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{9}([0-9]{3})?$")]
     level: Level = Level.TOWN
     concerns_own_leader: bool = False
     subject_name: Name | None = None
@@ -280,5 +280,5 @@ class ClassReviewIn(Body):
 
 
 class DetectIn(Body):
-    county_code: Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
+    county_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
     on: date | None = None

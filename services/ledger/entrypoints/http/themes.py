@@ -44,7 +44,7 @@ async def set_theme(body: ThemeIn, request: Request, response: Response, actor: 
 @router.get("", summary="Themes of an area (and its parents' themes are listed under theirs)")
 async def list_themes(
     request: Request, _: Reader,
-    area_code: Annotated[str | None, Query(pattern=r"^\d{2,12}$")] = None,
+    area_code: Annotated[str | None, Query(pattern=r"^[0-9]{2,12}$")] = None,
     year: Annotated[int | None, Query(ge=2004, le=2100)] = None,
 ) -> dict[str, Any]:
     query = sa.select(themes).order_by(themes.c.year, themes.c.quarter, themes.c.id)

@@ -17,8 +17,8 @@ from services.notify.service_layer.operations import ContactChange, get_contact,
 
 router = APIRouter(tags=["directory 通讯录"])
 OfficerId = Annotated[str, Path(pattern=REF_PATTERN)]
-CountyCode = Annotated[str, Path(pattern=r"^\d{6}$")]
-Clock = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+CountyCode = Annotated[str, Path(pattern=r"^[0-9]{6}$")]
+Clock = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")]
 
 

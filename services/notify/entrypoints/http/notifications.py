@@ -83,7 +83,7 @@ async def list_notifications(
     status: StatusName | None = None,
     channel: ChannelName | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
     query = sa.select(notifications).order_by(notifications.c.created_at, notifications.c.key)
     if cause_event_id is not None:
@@ -104,7 +104,7 @@ async def list_dead_letters(
     channel: ChannelName | None = None,
     include_requeued: bool = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
     query = sa.select(dead_letters).order_by(dead_letters.c.id)
     if channel is not None:

@@ -21,7 +21,8 @@ STATUS_EVENT_TYPES = (ComplaintReceived.TYPE, ProblemOpened.TYPE, ProblemStatusC
 SubscriptionId = Annotated[str, Path(pattern=UUID_PATTERN)]
 Ref = Annotated[str, StringConstraints(pattern=REF_PATTERN)]
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{0,31}$")]
-AreaPrefix = Annotated[str, StringConstraints(pattern=r"^\d{2}(\d{2}(\d{2}(\d{3}(\d{3})?)?)?)?$")]
+AreaPrefix = Annotated[str, StringConstraints(
+    pattern=r"^[0-9]{2}([0-9]{2}([0-9]{2}([0-9]{3}([0-9]{3})?)?)?)?$")]
 Secret = Annotated[str, StringConstraints(pattern=r"^[\x21-\x7e]{24,256}$")]
 Endpoint = Annotated[str, StringConstraints(min_length=8, max_length=2048)]
 

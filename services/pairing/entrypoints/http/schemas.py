@@ -12,10 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from services.pairing.entrypoints.http.deps import ID_PATTERN
 from services.pairing.service_layer.periods import PERIOD_PATTERN
 
-COUNTY = r"^\d{6}$"
-TOWN = r"^\d{9}$"
-VILLAGE = r"^\d{12}$"
-PLACE = r"^(\d{6}|\d{9}|\d{12})$"
+COUNTY = r"^[0-9]{6}$"
+TOWN = r"^[0-9]{9}$"
+VILLAGE = r"^[0-9]{12}$"
+PLACE = r"^([0-9]{6}|[0-9]{9}|[0-9]{12})$"
 OfficerKind = Literal["county_dept", "dispatched_group", "township", "village_supervisor"]
 Skill = Literal["finance", "engineering", "ecology", "law", "conduct"]
 RelationKind = Literal["kin", "former_colleague", "interest", "other"]
@@ -97,7 +97,7 @@ class RoundIn(_In):
 
     period: str = Field(pattern=PERIOD_PATTERN)
     mode: Literal["exact", "randomised"] = "exact"
-    q: str | None = Field(default=None, pattern=r"^\d{1,4}/\d{1,4}$")
+    q: str | None = Field(default=None, pattern=r"^[0-9]{1,4}/[0-9]{1,4}$")
     published_value: str | None = Field(default=None, min_length=1, max_length=128,
                                         pattern=r"^[\w .:+\-/#]+$")
     as_of: date | None = None
@@ -143,7 +143,7 @@ class RosterIn(_In):
     """A rotation roster for one period: county–township pairing (县乡结对) or cross-town
     inspection (跨镇交叉) within a county."""
 
-    period: str = Field(pattern=r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4]|-H[12])?$")
+    period: str = Field(pattern=r"^[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4]|-H[12])?$")
     kind: Literal["county_township", "cross_town"]
     county_code: str = Field(pattern=COUNTY)
     published_value: str | None = Field(default=None, min_length=1, max_length=128,
