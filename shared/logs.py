@@ -15,11 +15,14 @@ from datetime import UTC, datetime
 
 from shared.tracing import current_traceparent, trace_id
 
+# Not next to a hex digit: a number inside an id (a UUID's group, a hash) is not a phone or an ID
+# number, and ids must stay searchable; any other neighbour (a letter, "+86-", Chinese) is.
+_NB, _NA = r"(?<![0-9A-Fa-f])", r"(?![0-9A-Fa-f])"
 _PATTERNS = (
-    # Bounded by anything but letters, digits and hyphens, so ids (UUIDs, hashes) stay searchable.
-    (re.compile(r"(?<![0-9A-Za-z-])\d{17}[\dXx](?![0-9A-Za-z-])"), "[身份证号]"),
-    (re.compile(r"(?<![0-9A-Za-z-])1[3-9]\d{9}(?![0-9A-Za-z-])"), "[手机号]"),
-    (re.compile(r"(?<![0-9A-Za-z-])0\d{2,3}-?\d{7,8}(?![0-9A-Za-z-])"), "[电话]"),
+    (re.compile(_NB + r"\d{17}[\dXx]" + _NA), "[身份证号]"),
+    # Mobile numbers as people write them: +86 / 0086 / 86 prefixes, spaces or hyphens between groups.
+    (re.compile(r"(?:(?:\+|%2B|00)?86[- ]?|" + _NB + r")1[3-9]\d[- ]?\d{4}[- ]?\d{4}" + _NA), "[手机号]"),
+    (re.compile(_NB + r"0\d{2,3}-?\d{7,8}" + _NA), "[电话]"),
     # ASCII only: `\w` would swallow the Chinese text around an address.
     (re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"), "[邮箱]"),
 )
@@ -100,7 +103,9 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("aiokafka", "kafka"):
+    # httpx logs every request's full URL at INFO: a webhook endpoint's query token, the reporter
+    # reference in a contact lookup. Our own lines name what was sent, without the URL.
+    for noisy in ("aiokafka", "kafka", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel("WARNING")
     # uvicorn's own handlers would print plain text; route them through ours.
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):

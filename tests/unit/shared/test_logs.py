@@ -32,6 +32,19 @@ def test_each_kind_is_masked(text: str, label: str, secret: str) -> None:
     assert label in masked
 
 
+@pytest.mark.parametrize("written", [
+    "+86-13812345678", "+8613812345678", "008613812345678", "8613812345678", "%2B8613812345678",
+    "138 1234 5678", "138-1234-5678", "Tel13812345678",
+])
+def test_a_mobile_number_is_masked_however_it_is_written(written: str) -> None:
+    masked = mask_personal_data(f"联系{written}。")
+    assert "[手机号]" in masked and "1234" not in masked and "5678" not in masked
+
+
+def test_an_id_number_after_a_letter_is_masked() -> None:
+    assert mask_personal_data(f"x{ID_NUMBER}") == "x[身份证号]"
+
+
 def test_an_id_number_is_not_half_masked_as_a_phone() -> None:
     assert mask_personal_data(f"证件{ID_NUMBER}") == "证件[身份证号]"
 

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from services.notify.domain.notification import Channel
 from services.notify.domain.retry import SendResult
+from shared.logs import mask_personal_data
 
 # Provider error texts can echo an address or a phone number; keep reasons short and ours.
 MAX_DETAIL = 120
@@ -43,6 +44,9 @@ def check_channel(provider: Provider, message: OutboundMessage) -> None:
 
 
 def short(detail: str) -> str:
-    """A single line of at most MAX_DETAIL characters, for reasons that get stored."""
-    line = " ".join(detail.split())
+    """A single line of at most MAX_DETAIL characters, for reasons that get stored, and go on
+    Kafka in NotificationFailed: a provider's text is not ours, so control characters (which
+    PostgreSQL refuses) are dropped and a phone number or address it echoes is masked."""
+    printable = "".join(ch if ch.isprintable() else " " for ch in detail)
+    line = mask_personal_data(" ".join(printable.split()))
     return line if len(line) <= MAX_DETAIL else line[: MAX_DETAIL - 1] + "…"
