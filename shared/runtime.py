@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +30,7 @@ from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.consumer import BatchHandler, Handler, IdempotentConsumer
+from shared.consumer import BatchHandler, Delivery, Handler, IdempotentConsumer, in_trace_of
 from shared.db import make_engine, make_session_factory
 from shared.events.catalog import Payload
 from shared.events.envelope import Envelope
@@ -102,7 +102,7 @@ class Runtime:
             consumer = IdempotentConsumer(
                 spec.name, kafka, self.sessions, traced_handlers(spec.name, spec.handlers), self.source,
                 max_retries=s.consumer_max_retries, retry_backoff_ms=s.consumer_retry_backoff_ms,
-                batch_handler=spec.batch,
+                batch_handler=traced_batch(spec.name, spec.batch, spec.handlers) if spec.batch else None,
             )
             consumer.on_dead_letter = self._count_dead_letter
             kafka.subscribe([t.name for t in spec.topics], listener=consumer.listener)
@@ -187,6 +187,21 @@ def traced_handlers(consumer: str, handlers: Mapping[str, Handler]) -> dict[str,
         return handle
 
     return {event_type: traced(handler) for event_type, handler in handlers.items()}
+
+
+def traced_batch(consumer: str, batch: BatchHandler, handled: Mapping[str, Handler]) -> BatchHandler:
+    """A batch handler, followed by the same line per event as `traced_handlers`, each in its
+    event's trace, for the event types the consumer names."""
+
+    async def handle(session: AsyncSession, deliveries: Sequence[Delivery]) -> None:
+        await batch(session, deliveries)
+        for envelope, _ in deliveries:
+            if envelope.type in handled:
+                with in_trace_of(envelope):
+                    log.info("event handled", extra={"consumer": consumer, "event_type": envelope.type,
+                                                      "event_id": envelope.id, "subject": envelope.subject})
+
+    return handle
 
 
 class TraceAndMeasure:

@@ -35,7 +35,7 @@ from services.ledger.domain.escalation import escalate_now
 from services.ledger.domain.responsibility import ResponsiblePerson, Unit
 from services.ledger.service_layer import registration, store
 from services.ledger.service_layer.context import LedgerContext
-from shared.consumer import Handler
+from shared.consumer import Handler, in_trace_of
 from shared.events.catalog import (
     ComplaintReceived,
     Payload,
@@ -152,7 +152,8 @@ class IntakeInputs:
             env = Envelope(type=row.event_type, source=row.event_source, subject=row.subject,
                            data=row.data, id=row.event_id, time=row.time,
                            traceparent=row.traceparent)
-            await handlers[env.type](session, env, parse(env))
+            with in_trace_of(env):  # its own trace, not that of the event that released it
+                await handlers[env.type](session, env, parse(env))
 
     # ---------------------------------------------------------------------- complaints
     async def complaint_received(self, session: AsyncSession, env: Envelope, payload: Payload

@@ -93,10 +93,6 @@ class Planner:
             for e, r in zip(events, reporters, strict=True)
         ]
         await self._store(session, planned)
-        for e in events:
-            with in_trace_of(e.envelope):
-                log.info("event handled", extra={"consumer": "notify", "event_type": e.envelope.type,
-                                                  "event_id": e.envelope.id, "subject": e.envelope.subject})
 
     async def _subscriptions(self, session: AsyncSession, events: Sequence[_Event]) -> list[Subscription]:
         if all(status_change_of(e.ref, e.payload) is None for e in events):

@@ -8,7 +8,6 @@ gathered, so every solve sees the capacity the events before it left, as one by 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,9 +17,6 @@ from services.pairing.service_layer.context import PairingContext
 from shared.consumer import Delivery, Handler, in_trace_of
 from shared.events.catalog import Payload, ProblemOpened
 from shared.events.envelope import Envelope
-
-# the logger of runtime.traced_handlers, whose line a batch handler writes itself
-log = logging.getLogger("shared.runtime")
 
 
 class ProblemEvents:
@@ -44,21 +40,12 @@ class ProblemEvents:
             gathered = []
             with in_trace_of(env):
                 await handler(session, env, payload)
-            self.handled(env)
         await self.flush(session, gathered)
 
     async def flush(self, session: AsyncSession, gathered: Sequence[Opened]) -> None:
         await staff_opened(session, self.ctx, gathered)
-        for o in gathered:
-            self.handled(o.envelope)
 
     async def opened(self, session: AsyncSession, env: Envelope, payload: Payload) -> None:
         """One ProblemOpened on its own (the per-event handler)."""
         assert isinstance(payload, ProblemOpened)
         await staff_opened(session, self.ctx, [opened_of(env, payload)])
-
-    def handled(self, env: Envelope) -> None:
-        """The line runtime.traced_handlers writes for a handled event, in its trace."""
-        with in_trace_of(env):
-            log.info("event handled", extra={"consumer": self.consumer, "event_type": env.type,
-                                              "event_id": env.id, "subject": env.subject})
