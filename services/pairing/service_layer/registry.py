@@ -100,15 +100,23 @@ async def upsert_officers(session: AsyncSession, batch: Sequence[dict[str, Any]]
         return 0, 0
     values = [{**_stored(v), "relations": [], "updated_at": now} for v in batch]
     ids = [v["id"] for v in values]
-    existing = set((await session.execute(sa.select(officers.c.id).where(officers.c.id.in_(ids))))
-                   .scalars())
-    stmt = pg_insert(officers).values(values)
+    existing: set[str] = set()
     keep = {"id", "relations", "version"}
-    await session.execute(stmt.on_conflict_do_update(
-        index_elements=["id"],
-        set_={**{c.name: stmt.excluded[c.name] for c in officers.columns if c.name not in keep},
-              "version": NEXT_VERSION}))
+    # In chunks: one statement binds at most 32,767 values, and an import may hold 20,000 officers
+    # of 14 columns each.
+    for start in range(0, len(values), UPSERT_CHUNK):
+        chunk = values[start:start + UPSERT_CHUNK]
+        existing |= set((await session.execute(sa.select(officers.c.id).where(
+            officers.c.id.in_([v["id"] for v in chunk])))).scalars())
+        stmt = pg_insert(officers).values(chunk)
+        await session.execute(stmt.on_conflict_do_update(
+            index_elements=["id"],
+            set_={**{c.name: stmt.excluded[c.name] for c in officers.columns if c.name not in keep},
+                  "version": NEXT_VERSION}))
     return len(ids) - len(existing), len(existing)
+
+
+UPSERT_CHUNK = 1_000
 
 
 async def get_officer(session: AsyncSession, officer_id: str, for_update: bool = False) -> Any:

@@ -123,3 +123,17 @@ async def test_csv_import_takes_a_gb18030_file_and_updates_on_the_second_run(reg
     assert [o["id"] for o in page["items"]] == ["G-1"] and page["next_after"] == "G-1"
     rest = await registry.call("GET", f"/officers?town_code={FOTAN}&after=G-1")
     assert [o["id"] for o in rest["items"]] == ["G-2"] and rest["next_after"] is None
+
+
+async def test_csv_import_of_thousands_of_officers_is_stored_in_chunks(registry: Pairing) -> None:
+    """More rows than one statement can bind (32,767 values at 14 a row)."""
+    rows = [f"B-{n:05d},干部{n},township,佛昙镇纪委,350623,350623102,,,,4,true," for n in range(2_500)]
+    report = await registry.call("POST", "/officers/import", 200, content="\n".join([HEADER, *rows]).encode())
+    assert (report["created"], report["updated"], report["errors"]) == (2_500, 0, [])
+    await registry.call("GET", "/officers/B-02499")
+
+
+async def test_csv_bytes_that_are_no_text_are_a_422(registry: Pairing) -> None:
+    garbage = HEADER.encode() + b"\n\x80\x80,\xff\n"  # neither UTF-8 nor GB18030
+    refused = await registry.call("POST", "/officers/import", 422, content=garbage)
+    assert refused["error"]["code"] == "unreadable_csv"

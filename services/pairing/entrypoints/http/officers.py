@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -43,15 +44,20 @@ async def import_officers(request: Request, ctx: Ctx, _: Writer,
     errors: list[dict[str, Any]] = []
     valid: list[dict[str, Any]] = []
     count = 0
-    for number, officer, found in officer_csv.rows(officer_csv.decode(body)):
-        count += number > 1
-        if officer is not None:
-            values = officer.model_dump()
-            found = [{"row": number, "id": officer.id, **e}
-                     for e in registry.check_officer(values, ctx.divisions)]
-            if not found:
-                valid.append(values)
-        errors += found
+    try:
+        for number, officer, found in officer_csv.rows(officer_csv.decode(body)):
+            count += number > 1
+            if officer is not None:
+                values = officer.model_dump()
+                found = [{"row": number, "id": officer.id, **e}
+                         for e in registry.check_officer(values, ctx.divisions)]
+                if not found:
+                    valid.append(values)
+            errors += found
+    except UnicodeDecodeError:
+        raise ApiError(422, "unreadable_csv", "the CSV is neither UTF-8 nor GB18030 text") from None
+    except csv.Error as exc:  # a cell over the csv module's field limit, a NUL byte
+        raise ApiError(422, "unreadable_csv", f"the CSV cannot be read: {exc}") from None
     report: dict[str, Any] = {"dry_run": dry_run, "rows": count, "valid": len(valid),
                               "errors": errors, "created": 0, "updated": 0}
     if dry_run:

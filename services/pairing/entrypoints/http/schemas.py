@@ -100,7 +100,8 @@ class RoundIn(_In):
     q: str | None = Field(default=None, pattern=r"^[0-9]{1,4}/[0-9]{1,4}$")
     published_value: str | None = Field(default=None, min_length=1, max_length=128,
                                         pattern=r"^[\w .:+\-/#]+$")
-    as_of: date | None = None
+    # Bounded: conflict rules count years back from it, which fails near date's own ends.
+    as_of: date | None = Field(default=None, ge=date(1949, 10, 1), le=date(2199, 12, 31))
     on_infeasible: Literal["escalate", "reject"] = "escalate"
 
     @model_validator(mode="after")
