@@ -28,6 +28,7 @@ from services.ledger.domain.lifecycle import OPEN
 from services.ledger.domain.period import local_date
 from services.ledger.service_layer import store
 from services.ledger.service_layer.context import LedgerContext
+from shared.consumer import is_infrastructure_error
 from shared.events.catalog import DeadlineApproaching
 from shared.outbox.writer import stage
 
@@ -42,6 +43,7 @@ class SweepReport:
     approaching: int = 0
     overdue: int = 0
     escalated: int = 0
+    failed: int = 0
 
 
 def _notice_id(problem_id: str, clock: Clock, due: date, overdue: bool) -> str:
@@ -107,7 +109,16 @@ async def sweep_once(sessions: async_sessionmaker[AsyncSession], ctx: LedgerCont
                 return report
             for row in rows:
                 report.checked += 1
-                await _sweep_problem(session, ctx, store.loaded_from_row(row), now, report)
+                try:
+                    # One problem's failure must not stop the sweep for every problem after it
+                    # (the next round would start over and stop at the same one).
+                    async with session.begin_nested():
+                        await _sweep_problem(session, ctx, store.loaded_from_row(row), now, report)
+                except Exception as exc:
+                    if is_infrastructure_error(exc):
+                        raise
+                    report.failed += 1
+                    log.exception("clock sweep skipped a problem", extra={"problem_id": row.id})
             after = rows[-1].id
 
 
@@ -117,7 +128,7 @@ def sweep_job(sessions: async_sessionmaker[AsyncSession], ctx: LedgerContext,
         while not stop.is_set():
             try:
                 found = await sweep_once(sessions, ctx, ctx.now())
-                if found.approaching or found.overdue or found.escalated:
+                if found.approaching or found.overdue or found.escalated or found.failed:
                     log.info("clock sweep", extra=vars(found))
             except Exception:
                 log.exception("clock sweep failed; next round as usual")

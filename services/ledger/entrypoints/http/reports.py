@@ -16,6 +16,9 @@ from .deps import Ctx, Reader, reading
 from .render import PERIOD_PATTERN, download, jsonable, parse_period
 
 router = APIRouter(tags=["reports 清单·对账单·成绩单·统计"])
+# Bounded: working days are counted one by one from a clock's start to this day, and the calendar
+# keeps what it counted; a day in the year 9999 would cost minutes and memory (or overflow).
+ReportDay = Annotated[date | None, Query(ge=date(1949, 10, 1), le=date(2199, 12, 31))]
 AreaCode = Annotated[str, Path(pattern=r"^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12})$")]
 PeriodQuery = Annotated[str, Query(pattern=PERIOD_PATTERN,
                                    description="2025 (year), 2025Q3 (quarter) or 2025-07 (month)")]
@@ -25,7 +28,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @router.get("/towns/{town_code}/list", summary="一镇一清单: a town's items, most overdue first")
 async def town_list(
     town_code: Annotated[str, Path(pattern=r"^[0-9]{9}$")], request: Request, _: Reader, ctx: Ctx,
-    today: date | None = None, include_closed: bool = False, category: Category | None = None,
+    today: ReportDay = None, include_closed: bool = False, category: Category | None = None,
     tag: Annotated[str | None, Query(pattern=r"^[\w:.\-]{1,40}$")] = None,
 ) -> dict[str, Any]:
     day = today or queries.today_of(ctx.now())
@@ -45,7 +48,7 @@ def _period(text: str) -> Period:
             summary="对账单 of a town or county for a period, as JSON, CSV or XLSX")
 async def statement(
     area_code: AreaCode, period: PeriodQuery, request: Request, _: Reader, ctx: Ctx,
-    as_of: date | None = None,
+    as_of: ReportDay = None,
     format: Literal["json", "csv", "xlsx"] = "json",
     part: Literal["summary", "details"] = "summary",
 ) -> Any:
